@@ -1,0 +1,1 @@
+"""Scrapy project of govarchive: spiders, parsers, WARC capture, the offline replica portal."""
