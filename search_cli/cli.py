@@ -1,0 +1,55 @@
+"""The `govarchive` command: a thin click layer over scraper/ and indexer/."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from scraper.layout import DataLayout
+
+
+class GovarchiveError(click.ClickException):
+    """Raised when a command cannot do what was asked; printed as one line, exit code 1."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data"),
+    show_default=True,
+    envvar="GOVARCHIVE_DATA",
+    help="Archive directory (warc/, items/, index/).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path, verbose: bool) -> None:
+    """Archive and search Vietnamese government portals.
+
+    Example: govarchive demo
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = DataLayout(data_dir)
+
+
+def _register() -> None:
+    from search_cli import commands_search
+
+    for command in commands_search.COMMANDS:
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="govarchive")

@@ -1,0 +1,3 @@
+"""Placeholder: `index`, `search`, `export` commands (being written)."""
+
+COMMANDS: list = []
