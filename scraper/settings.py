@@ -1,0 +1,55 @@
+"""Scrapy settings of govarchive: polite by default, WARC capture on, records as JSONL."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "govarchive"
+SPIDER_MODULES = ["scraper.spiders"]
+NEWSPIDER_MODULE = "scraper.spiders"
+
+GOVARCHIVE_DATA = os.environ.get("GOVARCHIVE_DATA", "data")
+GOVARCHIVE_CONTACT = os.environ.get("GOVARCHIVE_CONTACT", "see https://pypi.org/project/govarchive")
+
+USER_AGENT = (
+    "govarchive/0.1 (web archive of Vietnamese government portals for research; "
+    f"{GOVARCHIVE_CONTACT})"
+)
+
+# Politeness: robots.txt, few connections per site, adaptive delay, back off on errors.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+DEPTH_PRIORITY = 0
+
+FEED_EXPORT_ENCODING = "utf-8"
+FEEDS = {
+    f"{GOVARCHIVE_DATA}/items/%(crawl_id)s-crawl-%(portal)s.jsonl": {
+        "format": "jsonlines",
+        "encoding": "utf-8",
+    },
+}
+
+ITEM_PIPELINES = {
+    "scraper.pipelines.RecordPipeline": 100,
+    "scraper.pipelines.IndexPipeline": 800,
+}
+GOVARCHIVE_INDEX_DIR = f"{GOVARCHIVE_DATA}/index"
+
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 30.0

@@ -1,0 +1,169 @@
+"""Spider `nukeviet`: walks a NukeViet portal from its home page and yields its records."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+
+from scraper.parsers import ParseError, parse_page
+
+ARTICLE_PATH = re.compile(r"/[\w.-]+-\d+(?:\.html?|/)$")
+PAGINATION_PATH = re.compile(r"/page-\d+/?$")
+# Pages that duplicate articles, act on the site, or never end.
+DENY_PATHS = (
+    r"/print/",
+    r"/rss/?",
+    r"/search/?",
+    r"/users?/",
+    r"/admin/",
+    r"/sendmail/",
+    r"/savefile/",
+    r"/statistics/",
+    r"/voting/",
+    r"/banners/",
+    r"/feeds/",
+    r"/contact/",
+    r"/seek/",
+    r"/siteterms/",
+    r"/uploads/",
+    r"/assets/",
+    r"/themes/",
+    r"/data/",
+    r"/files/",
+    r"[?&](?:nvvithemever|nv_redirect|langinterface|nocache)=",
+    r"[?&]op=(?:rss|print|sendmail|savefile|search)",
+)
+DENY_EXTENSIONS = [
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "rar", "7z",
+    "jpg", "jpeg", "png", "gif", "bmp", "svg", "webp", "ico",
+    "mp3", "mp4", "avi", "flv", "wmv", "css", "js", "xml",
+]  # fmt: skip
+HTML_TYPES = (b"text/html", b"application/xhtml")
+
+
+def utc_stamp() -> str:
+    """Compact UTC timestamp used to name a crawl's files."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+
+
+class NukeVietSpider(scrapy.Spider):
+    """Crawl one NukeViet portal: menu, category listings to the last page, articles, laws."""
+
+    name = "nukeviet"
+    handle_httpstatus_list: ClassVar[list[int]] = [304]
+
+    def __init__(
+        self,
+        url: str | None = None,
+        portal: str | None = None,
+        cms: str | None = None,
+        allowed: str | None = None,
+        crawl_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not url:
+            raise ValueError("give the portal's start URL: scrapy crawl nukeviet -a url=https://...")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        self.start_url = url
+        host = parts.hostname
+        self.allowed_domains = [host, *(allowed.split(",") if allowed else [])]
+        self.portal = portal or host
+        self.cms = cms
+        self.crawl_id = crawl_id or utc_stamp()
+        self.emitted: set[str] = set()
+        self.link_extractor = LinkExtractor(
+            allow_domains=self.allowed_domains,
+            deny=DENY_PATHS,
+            deny_extensions=DENY_EXTENSIONS,
+            canonicalize=False,
+            unique=True,
+        )
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        """Start from the home page and the portal's sitemap."""
+        yield scrapy.Request(self.start_url, callback=self.parse)
+        yield scrapy.Request(
+            urljoin(self.start_url, "/sitemap.xml"),
+            callback=self.parse_sitemap,
+            errback=self.ignore_failure,
+        )
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        """Emit the page's record, then follow its in-portal links."""
+        if response.status == 304:
+            self.crawler.stats.inc_value("govarchive/not_modified")
+            return
+        if not isinstance(response, TextResponse) or not self.is_html(response):
+            return
+        try:
+            result = parse_page(response.url, response.body, cms=self.cms, portal=self.portal)
+        except ParseError as exc:
+            self.logger.warning("not parsed: %s: %s", response.url, exc)
+            self.crawler.stats.inc_value("govarchive/parse_errors")
+            result = {"kind": "listing", "links": []}
+        if result.get("kind") in ("article", "document"):
+            record = self.complete(result, response)
+            if record["url"] not in self.emitted:
+                self.emitted.add(record["url"])
+                self.crawler.stats.inc_value(f"govarchive/records/{record['kind']}")
+                yield record
+        for link in result.get("links") or []:
+            yield response.follow(link, callback=self.parse)
+        for link in self.link_extractor.extract_links(response):
+            yield response.follow(link.url, callback=self.parse)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        """Follow a sitemap index and the page URLs of its sitemaps."""
+        from scrapy.utils.sitemap import Sitemap
+
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception as exc:  # a broken sitemap must not stop the crawl
+            self.logger.warning("bad sitemap %s: %s", response.url, exc)
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc or not self.in_portal(loc):
+                continue
+            if sitemap.type == "sitemapindex":
+                yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.ignore_failure)
+            elif not any(re.search(p, loc) for p in DENY_PATHS):
+                yield scrapy.Request(loc, callback=self.parse)
+
+    def ignore_failure(self, failure: Any) -> None:
+        """A missing sitemap or feed is not an error."""
+        self.logger.debug("optional resource failed: %s", failure.value)
+
+    def complete(self, record: dict[str, Any], response: Response) -> dict[str, Any]:
+        """Add what the crawl knows: portal, capture time and WARC location."""
+        record = dict(record)
+        record["portal"] = self.portal
+        capture = response.meta.get("warc_capture") or {}
+        record["fetched"] = capture.get("fetched") or time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime()
+        )
+        for key in ("digest", "warc_file", "warc_offset"):
+            if capture.get(key) is not None:
+                record[key] = capture[key]
+        return record
+
+    def in_portal(self, url: str) -> bool:
+        """Whether a URL belongs to this portal's domains."""
+        host = urlsplit(url).hostname or ""
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    @staticmethod
+    def is_html(response: Response) -> bool:
+        """Whether the response is an HTML page."""
+        ctype = response.headers.get(b"Content-Type", b"text/html").lower()
+        return any(t in ctype for t in HTML_TYPES)
