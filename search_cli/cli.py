@@ -41,10 +41,11 @@ def cli(ctx: click.Context, data_dir: Path, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from search_cli import commands_search
+    from search_cli import commands_crawl, commands_search
 
-    for command in commands_search.COMMANDS:
-        cli.add_command(command)
+    for module in (commands_crawl, commands_search):
+        for command in module.COMMANDS:
+            cli.add_command(command)
 
 
 _register()

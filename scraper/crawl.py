@@ -1,0 +1,145 @@
+"""Run crawls in this process: settings for an archive layout, one crawler per portal."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+from scraper.layout import DataLayout
+from scraper.spiders.nukeviet import NukeVietSpider, utc_stamp
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlTarget:
+    """One portal to crawl: its start URL and registry entry, if any."""
+
+    url: str
+    portal: str | None = None
+    cms: str | None = None
+    allowed_domains: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CrawlSummary:
+    """What one portal's crawl did, from the crawler's stats."""
+
+    portal: str
+    pages: int = 0
+    records: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    finish_reason: str = ""
+    items_file: str = ""
+
+    def line(self) -> str:
+        """One line for logs and cron mail."""
+        return (
+            f"{self.portal}: {self.pages} pages, {self.records} records "
+            f"(new {self.new}, changed {self.changed}, unchanged {self.unchanged}), "
+            f"failed {self.failed}, {self.finish_reason}"
+        )
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a URL points at this machine (the offline replica)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def crawl_settings(layout: DataLayout, *, loopback: bool = False, **overrides: Any) -> Settings:
+    """Project settings pointed at one archive layout."""
+    layout.ensure()
+    settings = get_project_settings()
+    settings.setmodule("scraper.settings", priority="project")
+    settings.set(
+        "FEEDS",
+        {
+            str(layout.items / "%(crawl_id)s-crawl-%(portal)s.jsonl"): {
+                "format": "jsonlines",
+                "encoding": "utf-8",
+            }
+        },
+        priority="cmdline",
+    )
+    settings.set("GOVARCHIVE_INDEX_DIR", str(layout.index), priority="cmdline")
+    settings.set("WARC_DIR", str(layout.warc), priority="cmdline")
+    settings.set("CAPTURE_INDEX_PATH", str(layout.state / "captures.sqlite"), priority="cmdline")
+    if loopback:
+        # Our own replica: no need to spare it.
+        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8, priority="cmdline")
+    for key, value in overrides.items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawls(
+    layout: DataLayout, targets: list[CrawlTarget], **overrides: Any
+) -> list[CrawlSummary]:
+    """Crawl every target in one Twisted run and return a summary per target."""
+    loopback = all(is_loopback(t.url) for t in targets)
+    settings = crawl_settings(layout, loopback=loopback, **overrides)
+    process = CrawlerProcess(settings, install_root_handler=False)
+    crawlers = []
+    crawl_id = utc_stamp()
+    for target in targets:
+        crawler = process.create_crawler(NukeVietSpider)
+        for key, value in target.settings.items():
+            crawler.settings.set(key, value, priority="spider")
+        process.crawl(
+            crawler,
+            url=target.url,
+            portal=target.portal,
+            cms=target.cms,
+            allowed=",".join(target.allowed_domains) or None,
+            crawl_id=crawl_id,
+        )
+        crawlers.append((target, crawler))
+    process.start()
+    summaries = []
+    for target, crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        spider_portal = getattr(crawler.spider, "portal", None) or target.portal or target.url
+        records = sum(v for k, v in stats.items() if k.startswith("govarchive/records/"))
+        failed = (
+            stats.get("downloader/exception_count", 0)
+            + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
+            + stats.get("govarchive/parse_errors", 0)
+            + sum(
+                v
+                for k, v in stats.items()
+                if k.startswith("downloader/response_status_count/") and k[-3:][0] in "45"
+            )
+        )
+        summaries.append(
+            CrawlSummary(
+                portal=spider_portal,
+                pages=stats.get("response_received_count", 0),
+                records=records,
+                new=stats.get("govarchive/new", records),
+                changed=stats.get("govarchive/changed", 0),
+                unchanged=stats.get("govarchive/unchanged", 0),
+                failed=failed,
+                finish_reason=str(stats.get("finish_reason", "")),
+                items_file=str(layout.items / f"{crawl_id}-crawl-{spider_portal}.jsonl"),
+            )
+        )
+    return summaries

@@ -1,0 +1,157 @@
+"""Commands that fetch and parse: `crawl`, `demo`, `parse`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scraper.layout import DataLayout
+
+logger = logging.getLogger(__name__)
+
+DEMO_QUERY = "tuyên truyền đại hội"
+DEMO_PORTAL = "replica-trangbang"
+DEMO_MARKER = ".govarchive-demo"
+
+
+def _targets(layout: DataLayout, specs: tuple[str, ...]) -> list[Any]:
+    """Turn command-line portal ids and URLs into crawl targets."""
+    from scraper.crawl import CrawlTarget
+    from scraper.portals import RegistryError, load_registry
+
+    try:
+        registry = load_registry(layout.portals)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not specs:
+        if not registry:
+            raise click.ClickException(
+                f"nothing to crawl: give a portal URL or add portals to {layout.portals}"
+            )
+        specs = tuple(registry)
+    targets = []
+    for spec in specs:
+        if spec in registry:
+            p = registry[spec]
+            targets.append(CrawlTarget(p.url, p.id, p.cms, p.allowed_domains, p.settings))
+        elif spec.startswith(("http://", "https://")):
+            from scraper.portals import portal_for_url
+
+            targets.append(CrawlTarget(spec, portal_for_url(spec, registry)))
+        else:
+            known = ", ".join(sorted(registry)) or "none"
+            raise click.ClickException(
+                f"{spec!r} is neither a portal id of {layout.portals} (known: {known}) nor a URL"
+            )
+    return targets
+
+
+@click.command()
+@click.argument("portals", nargs=-1)
+@click.pass_obj
+def crawl(layout: DataLayout, portals: tuple[str, ...]) -> None:
+    """Crawl portals (registry ids or start URLs): capture, parse, index.
+
+    Example: govarchive crawl https://trangbang.tayninh.gov.vn/
+    """
+    from scraper.crawl import run_crawls
+
+    summaries = run_crawls(layout, _targets(layout, portals))
+    for summary in summaries:
+        click.echo(summary.line(), err=True)
+    if any(s.finish_reason not in ("finished", "closespider_pagecount") for s in summaries):
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--serve", is_flag=True, help="Only serve the offline portal until stopped.")
+@click.option("--port", type=int, default=0, help="Port of the offline portal (0: a free one).")
+@click.option("--query", default=DEMO_QUERY, show_default=True, help="Sample query to run.")
+@click.pass_obj
+def demo(layout: DataLayout, serve: bool, port: int, query: str) -> None:
+    """Crawl the bundled offline portal into DATA/demo, index it and search it.
+
+    Example: govarchive demo
+    """
+    from scraper.replica import ReplicaPortal
+
+    with ReplicaPortal(port=port) as portal:
+        if serve:
+            click.echo(portal.url)
+            sys.stdout.flush()
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                return
+        demo_layout = DataLayout(layout.root / "demo")
+        if demo_layout.root.exists():
+            if not (demo_layout.root / DEMO_MARKER).exists():
+                raise click.ClickException(
+                    f"{demo_layout.root} exists and is not a demo archive; move it away"
+                )
+            shutil.rmtree(demo_layout.root)
+        demo_layout.ensure()
+        (demo_layout.root / DEMO_MARKER).write_text("made by govarchive demo\n")
+        click.echo(f"offline portal at {portal.url}; crawling into {demo_layout.root}", err=True)
+        from scraper.crawl import CrawlTarget, run_crawls
+
+        summaries = run_crawls(demo_layout, [CrawlTarget(portal.url, DEMO_PORTAL)])
+    for summary in summaries:
+        click.echo(summary.line(), err=True)
+    from search_cli.commands_search import print_results
+
+    click.echo(f"\nTop results for {query!r}:", err=True)
+    print_results(demo_layout, query, limit=10)
+    click.echo(
+        f"\nSearch it yourself: govarchive --data {demo_layout.root} search 'dai hoi'", err=True
+    )
+
+
+def _read_input(source: str) -> tuple[str, bytes]:
+    """Bytes of a saved file, or of a page fetched from a URL."""
+    if source.startswith(("http://", "https://")):
+        from scraper.settings import USER_AGENT
+
+        request = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.geturl(), response.read()
+    path = Path(source)
+    return path.resolve().as_uri(), path.read_bytes()
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--url", "original_url", help="Original URL of a saved page.")
+@click.option("--cms", help="Force a parser family (nukeviet_news, liferay, generic, ...).")
+def parse(sources: tuple[str, ...], original_url: str | None, cms: str | None) -> None:
+    """Extract pages (saved files or URLs) and print one JSON record per line.
+
+    Example: govarchive parse saved/article.html --url https://example.gov.vn/tin-tuc/a-1.html
+    """
+    from scraper.parsers import ParseError, parse_page
+
+    failures = 0
+    for source in sources:
+        try:
+            url, data = _read_input(source)
+            record = parse_page(original_url or url, data, cms=cms)
+        except (OSError, ValueError, ParseError) as exc:
+            failures += 1
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            click.echo(f"Error: {source}: {reason}", err=True)
+            continue
+        click.echo(json.dumps(record, ensure_ascii=False))
+    if failures:
+        sys.exit(2)
+
+
+COMMANDS: list[click.Command] = [crawl, demo, parse]
