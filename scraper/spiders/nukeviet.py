@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -14,7 +15,7 @@ from scrapy.linkextractors import LinkExtractor
 
 from scraper.parsers import ParseError, parse_page
 
-ARTICLE_PATH = re.compile(r"/[\w.-]+-\d+(?:\.html?|/)$")
+ARTICLE_PATH = re.compile(r"/(?!page-\d+/?$)[\w.-]+-\d+(?:\.html?|/)$")
 PAGINATION_PATH = re.compile(r"/page-\d+/?$")
 # Pages that duplicate articles, act on the site, or never end.
 DENY_PATHS = (
@@ -66,6 +67,8 @@ class NukeVietSpider(scrapy.Spider):
         cms: str | None = None,
         allowed: str | None = None,
         crawl_id: str | None = None,
+        incremental: str | bool = False,
+        since: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -81,6 +84,10 @@ class NukeVietSpider(scrapy.Spider):
         self.cms = cms
         self.crawl_id = crawl_id or utc_stamp()
         self.emitted: set[str] = set()
+        self.incremental = str(incremental).lower() in ("1", "true", "yes", "on")
+        self.since = since
+        self.archived: dict[str, str] = {}
+        self.recheck: set[str] = set()
         self.link_extractor = LinkExtractor(
             allow_domains=self.allowed_domains,
             deny=DENY_PATHS,
@@ -91,17 +98,33 @@ class NukeVietSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Start from the home page and the portal's sitemap."""
-        yield scrapy.Request(self.start_url, callback=self.parse)
+        self.archived = self.load_archived()
+        yield scrapy.Request(self.start_url, callback=self.parse, dont_filter=True)
         yield scrapy.Request(
             urljoin(self.start_url, "/sitemap.xml"),
             callback=self.parse_sitemap,
             errback=self.ignore_failure,
+            dont_filter=True,
         )
+
+    def load_archived(self) -> dict[str, str]:
+        """URLs archived before this run, with their capture times (incremental mode only)."""
+        path = self.settings.get("CAPTURE_INDEX_PATH") if self.incremental else None
+        if not path or not Path(path).exists():
+            return {}
+        from scraper.capture_index import CaptureIndex
+
+        with CaptureIndex(path) as index:
+            return {row.url: row.fetched for row in index.rows() if row.status != 304}
+
+    def wanted(self, url: str) -> bool:
+        """Whether to fetch an article URL: always in a full crawl, else if new or due a check."""
+        return not self.incremental or url not in self.archived or url in self.recheck
 
     def parse(self, response: Response) -> Iterator[Any]:
         """Emit the page's record, then follow its in-portal links."""
         if response.status == 304:
-            self.crawler.stats.inc_value("govarchive/not_modified")
+            self.crawler.stats.inc_value("govarchive/unchanged")
             return
         if not isinstance(response, TextResponse) or not self.is_html(response):
             return
@@ -112,15 +135,34 @@ class NukeVietSpider(scrapy.Spider):
             self.crawler.stats.inc_value("govarchive/parse_errors")
             result = {"kind": "listing", "links": []}
         if result.get("kind") in ("article", "document"):
-            record = self.complete(result, response)
-            if record["url"] not in self.emitted:
-                self.emitted.add(record["url"])
-                self.crawler.stats.inc_value(f"govarchive/records/{record['kind']}")
-                yield record
-        for link in result.get("links") or []:
-            yield response.follow(link, callback=self.parse)
+            yield from self.emit(self.complete(result, response), response)
+        article_links = [u for u in result.get("links") or [] if self.in_portal(u)]
+        # An incremental crawl walks a listing deeper only while it still finds new pages.
+        deeper = not self.incremental or any(u not in self.archived for u in article_links)
+        for url in article_links:
+            if url in self.archived and self.incremental:
+                self.recheck.add(url)  # seen on a walked listing: a cheap conditional check
+            yield response.follow(url, callback=self.parse)
         for link in self.link_extractor.extract_links(response):
+            if PAGINATION_PATH.search(urlsplit(link.url).path) and not deeper:
+                continue
+            if ARTICLE_PATH.search(urlsplit(link.url).path) and not self.wanted(link.url):
+                continue
             yield response.follow(link.url, callback=self.parse)
+
+    def emit(self, record: dict[str, Any], response: Response) -> Iterator[dict[str, Any]]:
+        """Yield a new or changed record once; count unchanged captures."""
+        if record["url"] in self.emitted:
+            return
+        self.emitted.add(record["url"])
+        capture = response.meta.get("warc_capture") or {}
+        if capture.get("revisit"):
+            self.crawler.stats.inc_value("govarchive/unchanged")
+            return
+        seen_before = response.url in self.archived or record["url"] in self.archived
+        self.crawler.stats.inc_value("govarchive/changed" if seen_before else "govarchive/new")
+        self.crawler.stats.inc_value(f"govarchive/records/{record['kind']}")
+        yield record
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """Follow a sitemap index and the page URLs of its sitemaps."""
@@ -137,7 +179,14 @@ class NukeVietSpider(scrapy.Spider):
                 continue
             if sitemap.type == "sitemapindex":
                 yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.ignore_failure)
-            elif not any(re.search(p, loc) for p in DENY_PATHS):
+            elif any(re.search(p, loc) for p in DENY_PATHS):
+                continue
+            elif loc in self.archived:
+                lastmod = entry.get("lastmod") or ""
+                if lastmod and lastmod > self.archived[loc][:10] and lastmod >= (self.since or ""):
+                    self.recheck.add(loc)
+                    yield scrapy.Request(loc, callback=self.parse)
+            else:
                 yield scrapy.Request(loc, callback=self.parse)
 
     def ignore_failure(self, failure: Any) -> None:
