@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
+import shutil
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -92,9 +94,19 @@ def crawl_settings(layout: DataLayout, *, loopback: bool = False, **overrides: A
 
 
 def run_crawls(
-    layout: DataLayout, targets: list[CrawlTarget], **overrides: Any
+    layout: DataLayout,
+    targets: list[CrawlTarget],
+    *,
+    incremental: bool = False,
+    since: str | None = None,
+    resumable: bool = False,
+    **overrides: Any,
 ) -> list[CrawlSummary]:
-    """Crawl every target in one Twisted run and return a summary per target."""
+    """Crawl every target in one Twisted run and return a summary per target.
+
+    `resumable` keeps each portal's scheduler in DATA/state/jobs/<portal> so that a killed run
+    continues where it stopped; the job directory is removed once the crawl finishes.
+    """
     loopback = all(is_loopback(t.url) for t in targets)
     settings = crawl_settings(layout, loopback=loopback, **overrides)
     process = CrawlerProcess(settings, install_root_handler=False)
@@ -104,6 +116,9 @@ def run_crawls(
         crawler = process.create_crawler(NukeVietSpider)
         for key, value in target.settings.items():
             crawler.settings.set(key, value, priority="spider")
+        jobdir = layout.state / "jobs" / _safe_name(target.portal or target.url)
+        if resumable:
+            crawler.settings.set("JOBDIR", str(jobdir), priority="spider")
         process.crawl(
             crawler,
             url=target.url,
@@ -111,11 +126,13 @@ def run_crawls(
             cms=target.cms,
             allowed=",".join(target.allowed_domains) or None,
             crawl_id=crawl_id,
+            incremental=incremental,
+            since=since,
         )
-        crawlers.append((target, crawler))
+        crawlers.append((target, crawler, jobdir))
     process.start()
     summaries = []
-    for target, crawler in crawlers:
+    for target, crawler, jobdir in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         spider_portal = getattr(crawler.spider, "portal", None) or target.portal or target.url
         records = sum(v for k, v in stats.items() if k.startswith("govarchive/records/"))
@@ -142,4 +159,11 @@ def run_crawls(
                 items_file=str(layout.items / f"{crawl_id}-crawl-{spider_portal}.jsonl"),
             )
         )
+        if resumable and summaries[-1].finish_reason == "finished":
+            shutil.rmtree(jobdir, ignore_errors=True)
     return summaries
+
+
+def _safe_name(text: str) -> str:
+    """A file-system-safe name for a portal id or URL."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "portal"

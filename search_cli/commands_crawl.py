@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import sys
 import time
 import urllib.request
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +70,51 @@ def crawl(layout: DataLayout, portals: tuple[str, ...]) -> None:
     for summary in summaries:
         click.echo(summary.line(), err=True)
     if any(s.finish_reason not in ("finished", "closespider_pagecount") for s in summaries):
-        sys.exit(1)
+        sys.exit(ExitCode.PARTIAL)
+
+
+class ExitCode(IntEnum):
+    """Exit codes that cron and systemd can act on."""
+
+    OK = 0
+    ERROR = 1
+    BAD_INPUT = 2
+    PARTIAL = 3  # some portals failed, the others were archived
+    LOCKED = 75  # EX_TEMPFAIL: another update holds the lock; try later
+
+
+@click.command()
+@click.argument("portals", nargs=-1)
+@click.option("--full", is_flag=True, help="Walk every listing to the end, not only new pages.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only recheck pages modified since DATE.")
+@click.pass_obj
+def update(layout: DataLayout, portals: tuple[str, ...], full: bool, since: str | None) -> None:
+    """Incremental crawl of every registry portal (or those named); safe to run from cron.
+
+    New pages come from feeds, sitemaps and the first listing pages; changed pages are
+    re-captured; unchanged ones cost a conditional request. Exit 0 when every portal finished,
+    3 when some failed, 75 when another update is running.
+
+    Example: govarchive update
+    """
+    from scraper.crawl import run_crawls
+    from scraper.lock import ExclusiveLock, LockedError
+
+    if since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
+    targets = _targets(layout, portals)
+    try:
+        with ExclusiveLock(layout.state / "update.lock"):
+            summaries = run_crawls(
+                layout, targets, incremental=not full, since=since, resumable=True
+            )
+    except LockedError as exc:
+        click.echo(f"Error: another update is running ({exc}); exiting", err=True)
+        sys.exit(ExitCode.LOCKED)
+    for summary in summaries:
+        click.echo(summary.line())
+    if any(s.finish_reason != "finished" or (s.failed and not s.pages) for s in summaries):
+        sys.exit(ExitCode.PARTIAL)
 
 
 @click.command()
@@ -151,7 +197,7 @@ def parse(sources: tuple[str, ...], original_url: str | None, cms: str | None) -
             continue
         click.echo(json.dumps(record, ensure_ascii=False))
     if failures:
-        sys.exit(2)
+        sys.exit(ExitCode.BAD_INPUT)
 
 
-COMMANDS: list[click.Command] = [crawl, demo, parse]
+COMMANDS: list[click.Command] = [crawl, update, demo, parse]
