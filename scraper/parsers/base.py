@@ -1,0 +1,274 @@
+"""What every page parser shares: the error, HTML loading, signature splitting, the protocol."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import lxml.html
+from lxml import etree
+
+from scraper.parsers.text import Paragraph, fold_accents, normalize_text
+
+__all__ = [
+    "MAX_HTML_BYTES",
+    "PageParser",
+    "ParseError",
+    "decode_html",
+    "load_html",
+    "split_signature",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_HTML_BYTES = 32 * 1024 * 1024
+"""Pages beyond this size are cut before parsing: a record from the first 32 MB, not a crash."""
+
+_SNIFF_BYTES = 4096
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_MARKUP = re.compile(r"<\s*(?:[a-zA-Z][a-zA-Z0-9]*[\s/>]|!doctype)", re.I)
+_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF file"),
+    (b"PK\x03\x04", "a ZIP/Office file"),
+    (b"\xd0\xcf\x11\xe0", "an OLE/Word file"),
+    (b"\x89PNG", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"RIFF", "a RIFF media file"),
+)
+# WHATWG: these labels mean windows-1252 in browsers.
+_CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+}
+
+
+class ParseError(Exception):
+    """Raised when input is not a parsable page."""
+
+
+@runtime_checkable
+class PageParser(Protocol):
+    """A parser module for one CMS family: `CMS_NAME`, `detect()` and `parse()`."""
+
+    CMS_NAME: str
+
+    def detect(self, doc: lxml.html.HtmlElement, url: str) -> bool:
+        """Return True if `doc` is a detail page this family parses."""
+        ...
+
+    def parse(self, doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
+        """Return a full record (`scraper.record.empty_record`) for `doc`."""
+        ...
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _declared_charset(data: bytes) -> str | None:
+    match = _META_CHARSET.search(data[: _SNIFF_BYTES * 4])
+    return _codec(match.group(1).decode("ascii", "ignore")) if match else None
+
+
+def _binary_reason(data: bytes) -> str | None:
+    for signature, what in _BINARY_SIGNATURES:
+        if data.startswith(signature):
+            return what
+    head = data[:_SNIFF_BYTES]
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if controls * 10 > len(head):
+        return "binary data"
+    return None
+
+
+def decode_html(data: bytes, *, encoding: str | None = None) -> str:
+    """Decode page bytes: BOM, then UTF-8 if valid, then the declared charset, then cp1258."""
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            return data[len(bom) :].decode(name, "replace")
+    reason = _binary_reason(data)
+    if reason:
+        raise ParseError(f"not HTML: {reason}")
+    # Valid UTF-8 with non-ASCII bytes is UTF-8 whatever the page declares: legacy bytes
+    # almost never form valid multi-byte sequences by accident.
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a page cut in the middle of a character is still UTF-8
+        if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+            return data[: exc.start].decode("utf-8")
+    for name in (_codec(encoding), _declared_charset(data)):
+        if name and name not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                return data.decode(name)
+            except UnicodeDecodeError:
+                continue
+    for name in ("cp1258", "cp1252"):
+        try:
+            return data.decode(name)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def load_html(html: str | bytes, *, encoding: str | None = None) -> lxml.html.HtmlElement:
+    """Parse a page into an lxml document; raise ParseError if it is not an HTML page."""
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        data = bytes(html)
+        if not data.strip():
+            raise ParseError("empty input")
+        if len(data) > MAX_HTML_BYTES:
+            logger.warning("page of %d bytes cut to %d before parsing", len(data), MAX_HTML_BYTES)
+            data = data[:MAX_HTML_BYTES]
+        text = decode_html(data, encoding=encoding)
+    elif isinstance(html, str):
+        text = html
+        if len(text) > MAX_HTML_BYTES:
+            logger.warning("page of %d characters cut to %d", len(text), MAX_HTML_BYTES)
+            text = text[:MAX_HTML_BYTES]
+    else:
+        raise ParseError(f"not HTML: got {type(html).__name__}")
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ParseError("empty input")
+    if "\x00" in text[:_SNIFF_BYTES] and text[:_SNIFF_BYTES].count("\x00") * 10 > len(
+        text[:_SNIFF_BYTES]
+    ):
+        raise ParseError("not HTML: binary data")
+    if not _MARKUP.search(text[: 1024 * 1024]):
+        raise ParseError("not HTML: no markup")
+    text = _XML_DECLARATION.sub("", text, count=1).replace("\x00", "")
+    data = text.encode("utf-8", "replace")
+    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True, remove_comments=False)
+    try:
+        doc = lxml.html.document_fromstring(data, parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise ParseError(f"not HTML: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
+    if doc is None or not isinstance(doc.tag, str):
+        raise ParseError("not HTML: no document element")
+    return doc
+
+
+# ---- signatures ("Thanh Vi-BTG Thị ủy", "Theo Báo Tây Ninh", "Nguồn: ...") -------------------
+
+_AUTHOR_LABEL = re.compile(
+    r"^(?:tac gia(?: bai viet)?|nguoi viet|but danh|(?:tin|bai)(?:,| va| &)? anh|tin|bai|"
+    r"thuc hien|nhom pv|phong vien)\s*:\s*(?P<value>.+)$"
+)
+_SOURCE_LABEL = re.compile(r"^\(?\s*(?:nguon(?: tin| bai)?)\s*:\s*(?P<value>.+?)\s*\)?$")
+_SOURCE_THEO = re.compile(r"^\(?\s*theo\s+(?P<value>[^,;]+?)\s*\)?$")
+_PARENS = re.compile(r"\([^)]*\)")
+_SENTENCE_END = re.compile(r"[.!?:;…]$")
+MAX_SIGNATURE_CHARS = 80
+MAX_SIGNATURE_WORDS = 10
+MAX_TRAILING = 3
+
+
+def _label_value(match: re.Match[str], original: str) -> str:
+    # `_fold` keeps one character per character, so offsets in the folded text carry over.
+    value = original[match.start("value") : match.end("value")].strip(" :-–—()")
+    return normalize_text(value)
+
+
+def _fold(s: str) -> str:
+    return "".join((fold_accents(c).lower() or c)[:1] for c in s)
+
+
+def _author_label(text: str) -> str | None:
+    text = normalize_text(text)
+    match = _AUTHOR_LABEL.match(_fold(text))
+    if not match or len(text) > MAX_SIGNATURE_CHARS * 2:
+        return None
+    return _label_value(match, text).rstrip(".") or None
+
+
+def _source_label(text: str) -> str | None:
+    text = normalize_text(text)
+    if len(text) > MAX_SIGNATURE_CHARS * 2:
+        return None
+    folded = _fold(text)
+    match = _SOURCE_LABEL.match(folded)
+    if match:
+        return _label_value(match, text).rstrip(".") or None
+    match = _SOURCE_THEO.match(folded)
+    if not match:
+        return None
+    value = _label_value(match, text).rstrip(".")
+    if len(value) > 60 or not (value[:1].isupper() or "." in value):
+        return None
+    return value
+
+
+def looks_like_name(text: str) -> bool:
+    """Return True if `text` reads like a signature: short, capitalised words, no sentence."""
+    text = normalize_text(text)
+    if not text or len(text) > MAX_SIGNATURE_CHARS or _SENTENCE_END.search(text):
+        return False
+    if any(c.isdigit() for c in text) and not re.search(r"[A-ZĐ]{2,}\d", text):
+        return False
+    core = _PARENS.sub(" ", text)
+    words = [w for w in re.split(r"[\s,]+", core) if w and w not in ("-", "–", "&")]
+    if not words or len(words) > MAX_SIGNATURE_WORDS or not words[0][:1].isupper():
+        return False
+    capitalised = sum(1 for w in words if w[:1].isupper())
+    return capitalised * 4 >= len(words) * 3
+
+
+def split_signature(
+    paragraphs: Sequence[Paragraph | str], extra_candidates: Sequence[str] = ()
+) -> tuple[list[str], str | None, str | None]:
+    """Split trailing signature/source lines off a body: `(body_paragraphs, author, source)`.
+
+    `extra_candidates` are byline lines found outside the body ("Tác giả bài viết: X",
+    "Nguồn tin: Y"); their labelled values win over what the body's last lines suggest.
+    """
+    items = [p if isinstance(p, Paragraph) else Paragraph(normalize_text(p)) for p in paragraphs]
+    items = [p for p in items if p.text]
+    author: str | None = None
+    source: str | None = None
+    for line in extra_candidates:
+        line = normalize_text(line)
+        if not line:
+            continue
+        author = author or _author_label(line)
+        if not _author_label(line):
+            source = source or _source_label(line)
+    body_author: str | None = None
+    body_source: str | None = None
+    trailing = 0
+    while items and trailing < MAX_TRAILING and len(items) > 1:
+        last = items[-1]
+        labelled_author = _author_label(last.text)
+        labelled_source = None if labelled_author else _source_label(last.text)
+        if labelled_author and body_author is None:
+            body_author = labelled_author
+        elif labelled_source and body_source is None:
+            body_source = labelled_source
+        elif body_author is None and (last.bold or last.right) and looks_like_name(last.text):
+            body_author = last.text
+        else:
+            break
+        items.pop()
+        trailing += 1
+    return [p.text for p in items], author or body_author, source or body_source

@@ -1,0 +1,57 @@
+"""Vietnamese document numbers (số kí hiệu): `45-CV/BTGTU`, `100/2015/QH13`, `39/QĐ-CA`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["find_doc_numbers", "normalize_doc_number"]
+
+# A number, then segments joined by "/" or "-": a year or a code of capitals ("QĐ", "UBND",
+# "QH13", "TTg"). Not preceded by anything that would make it part of a path, URL or decimal.
+_SEGMENT = r"(?:\d{4}(?![\w])|[A-ZĐ][A-Za-zĐđ0-9]{0,15}(?![\w]))"
+_DOC_NUMBER = re.compile(
+    r"(?<![\w/.:\-])(\d{1,5}[a-z]?)((?:\s?[/\-]\s?" + _SEGMENT + r")+)(?![/\-]?\w)"
+)
+_SPLIT = re.compile(r"\s*[/\-]\s*")
+_SPACES = re.compile(r"\s*([/\-])\s*")
+
+
+def normalize_doc_number(s: str) -> str:
+    """Return `s` in NFC and upper case, without spaces around `/` and `-`."""
+    s = unicodedata.normalize("NFC", s).strip().upper()
+    return _SPACES.sub(r"\1", s)
+
+
+def _is_code(segment: str) -> bool:
+    letters = [c for c in segment if c.isalpha()]
+    if not letters:
+        return False
+    upper = sum(1 for c in letters if c.isupper())
+    return upper >= 1 and upper * 2 >= len(letters) and (upper >= 2 or len(letters) == 1)
+
+
+def _valid(number: str, tail: str) -> bool:
+    if "/" not in tail:
+        return False
+    segments = [s for s in _SPLIT.split(tail) if s]
+    codes = [s for s in segments if not s.isdigit()]
+    if not codes or not all(_is_code(s) for s in codes):
+        return False
+    years = [s for s in segments if s.isdigit()]
+    return all(1945 <= int(y) <= 2100 for y in years)
+
+
+def find_doc_numbers(text: str | None) -> list[str]:
+    """Return the document numbers cited in `text`, in order, each once, as written."""
+    if not text:
+        return []
+    text = unicodedata.normalize("NFC", text)
+    found: dict[str, str] = {}
+    for match in _DOC_NUMBER.finditer(text):
+        number, tail = match[1], match[2]
+        if not _valid(number, tail):
+            continue
+        written = _SPACES.sub(r"\1", number + tail)
+        found.setdefault(normalize_doc_number(written), written)
+    return list(found.values())

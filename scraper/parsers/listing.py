@@ -1,0 +1,129 @@
+"""Listing and home pages: the article and document links a spider would follow."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
+
+import lxml.html
+
+__all__ = ["is_detail_url", "is_listing", "listing_links", "listing_record"]
+
+# Detail pages by URL, across the CMS families we know (paths are matched lower-cased).
+DETAIL_PATH_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # NukeViet news: /[vi/][<module>/]<category>/<alias>-<id>.html
+    re.compile(r"^/(?:[a-z]{2}/)?(?:[^/]+/)?[^/]+/[^/]+-\d+\.html?$"),
+    # NukeViet laws/dispatch: /<module>/detail/<alias>-<id>/ (dispatch also /detail/<id>)
+    re.compile(r"^/(?:[a-z]{2}/)?[^/]+/detail/(?:[^/]+-)?\d+/?$"),
+    # Liferay 6.2 /<page>/-/view_content/<id>-<slug>.html, Liferay 7 /web/guest/-/<id>-<id>
+    re.compile(r"/-/view_content/\d+"),
+    re.compile(r"/-/asset_publisher/[^/]+/content/"),
+    re.compile(r"/-/[^/]*\d[^/]*/?$"),
+    # baochinhphu / chinhphu.vn: /<slug>-115yyMMddHHmmssNNN.htm
+    re.compile(r"-\d{12,}\.html?$"),
+)
+# NukeViet without rewrite: index.php?nv=news&op=<category>/<alias>-<id>.html
+DETAIL_OP = re.compile(r"^(?:[^/]+/)?[^/]+-\d+(?:\.html?)?$")
+DETAIL_OP_MODULE = re.compile(r"^(?:detail/)?[^/]*\d+/?$")
+ASPX_ID_PARAMS: frozenset[str] = frozenset({"itemid", "id", "newsid", "docid", "articleid"})
+
+EXCLUDED_PATH = re.compile(
+    r"/(?:print|rss|feeds?|users?|login|logout|register|search|tag|tags|sitemap|savefile|"
+    r"sendmail|download|uploads|assets|themes|data|files)(?:/|$|\.)"
+)
+EXCLUDED_EXTENSIONS = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|7z|jpe?g|png|gif|bmp|svg|webp|mp[34]|avi|mov|"
+    r"css|js|xml|json|txt|ico)$"
+)
+EXCLUDED_SCHEMES: frozenset[str] = frozenset({"mailto", "tel", "javascript", "data", "ftp"})
+EXCLUDED_OPS = re.compile(r"^(?:print|rss|search|tag|sendmail|savefile|download)(?:/|$)")
+NUKEVIET_GENERATOR = (
+    "//meta[@name='generator'][starts-with(translate(@content, 'NUKEVIT', 'nukevit'), 'nukeviet')]"
+)
+NUKEVIET_MARKUP = (
+    "//*[@id='timeoutsess' or contains(@class, 'nv-')] | //script[contains(@src, 'nv_')]"
+)
+HOME_PATHS = re.compile(r"^/(?:[a-z]{2}/?)?(?:index\.php)?$")
+LISTING_PATH = re.compile(r"/page-\d+/?$|/(?:news|tin-tuc|laws|van-ban|dispatch|cong-van)/?$")
+MIN_LISTING_LINKS = 5
+MAX_LISTING_TEXT_BLOCK = 800
+
+
+def _site(netloc: str) -> str:
+    netloc = netloc.lower()
+    return netloc[4:] if netloc.startswith("www.") else netloc
+
+
+def is_detail_url(url: str) -> bool:
+    """Return True if `url` looks like an article or document page of a family we know."""
+    parts = urlsplit(url)
+    path = parts.path.lower()
+    if EXCLUDED_EXTENSIONS.search(path):
+        return False
+    if path.endswith(".aspx"):
+        query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
+        return any(k in ASPX_ID_PARAMS and v and v[0].isdigit() for k, v in query.items())
+    query = parse_qs(parts.query)
+    if "nv" in query and "op" in query:
+        op = query["op"][0]
+        if EXCLUDED_OPS.match(op):
+            return False
+        return bool(DETAIL_OP.match(op) or (DETAIL_OP_MODULE.match(op) and "detail" in op))
+    if EXCLUDED_PATH.search(path):
+        return False
+    return any(p.search(path) for p in DETAIL_PATH_PATTERNS)
+
+
+def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
+    base = doc.xpath("//base/@href")
+    return urljoin(url, str(base[0]).strip()) if base else url
+
+
+def listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
+    """Return the in-site article/document links of `doc`: absolute, in order, each once."""
+    base = _base_url(doc, url)
+    site = _site(urlsplit(url).netloc)
+    links: dict[str, None] = {}
+    for href in doc.xpath("//a/@href"):
+        href = str(href).strip()
+        if not href or href.startswith("#"):
+            continue
+        try:
+            absolute = urldefrag(urljoin(base, href)).url
+            parts = urlsplit(absolute)
+        except ValueError:
+            continue
+        if parts.scheme in EXCLUDED_SCHEMES or parts.scheme not in ("http", "https"):
+            continue
+        if _site(parts.netloc) != site or absolute == url:
+            continue
+        if is_detail_url(absolute):
+            links.setdefault(absolute, None)
+    return list(links)
+
+
+def _is_nukeviet(doc: lxml.html.HtmlElement) -> bool:
+    return bool(doc.xpath(NUKEVIET_GENERATOR) or doc.xpath(NUKEVIET_MARKUP))
+
+
+def _longest_paragraph(doc: lxml.html.HtmlElement) -> int:
+    return max((len(p.text_content()) for p in doc.iter("p")), default=0)
+
+
+def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
+    """Return True if `doc` is a home, category or listing page rather than one item."""
+    links = listing_links(doc, url)
+    if not links:
+        return False
+    path = urlsplit(url).path.lower()
+    if HOME_PATHS.match(path) and not parse_qs(urlsplit(url).query).get("op"):
+        return True
+    if LISTING_PATH.search(path) or _is_nukeviet(doc):
+        return True
+    return len(links) >= MIN_LISTING_LINKS and _longest_paragraph(doc) < MAX_LISTING_TEXT_BLOCK
+
+
+def listing_record(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
+    """Return the listing item: `{"url", "kind": "listing", "links"}`."""
+    return {"url": url, "kind": "listing", "links": listing_links(doc, url)}

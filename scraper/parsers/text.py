@@ -1,0 +1,215 @@
+"""Text normalisation for Vietnamese pages: NFC, whitespace, paragraphs, accent folding."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from lxml import etree
+
+__all__ = [
+    "Paragraph",
+    "block_text",
+    "fold_accents",
+    "normalize_text",
+    "paragraphs",
+    "styled_paragraphs",
+]
+
+# C0/C1 controls (tab, newline, CR, VT, FF become spaces instead), zero-width characters,
+# soft hyphen and byte-order marks: invisible, but they break search and comparison.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ufffe]")
+_WHITESPACE = re.compile(r"\s+")
+
+SKIPPED_TAGS: frozenset[str] = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "select",
+        "option",
+        "svg",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "button",
+        "textarea",
+    }
+)
+BLOCK_TAGS: frozenset[str] = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "caption",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "figure",
+        "figcaption",
+        "address",
+        "hr",
+        "form",
+        "fieldset",
+        "legend",
+        "center",
+        "details",
+        "summary",
+        "body",
+        "html",
+    }
+)
+CELL_TAGS: frozenset[str] = frozenset({"td", "th"})
+BOLD_TAGS: frozenset[str] = frozenset({"strong", "b", "h1", "h2", "h3", "h4", "h5", "h6"})
+CELL_SEPARATOR = " | "
+
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
+_RIGHT_STYLE = re.compile(r"text-align\s*:\s*right", re.I)
+
+_BREAK = object()
+_CELL = object()
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One block-level paragraph of text and whether it is entirely bold or right-aligned."""
+
+    text: str
+    bold: bool = False
+    right: bool = False
+
+
+def normalize_text(s: str) -> str:
+    """Return `s` in NFC with invisible characters dropped and whitespace collapsed."""
+    if not s:
+        return ""
+    s = _INVISIBLE.sub("", s)
+    s = unicodedata.normalize("NFC", s)
+    return _WHITESPACE.sub(" ", s).strip()
+
+
+def fold_accents(s: str) -> str:
+    """Return `s` without diacritics (đ→d, Đ→D), for slugs and detection."""
+    s = s.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", s)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def _is_bold(el: etree._Element, tag: str) -> bool:
+    return tag in BOLD_TAGS or bool(_BOLD_STYLE.search(el.get("style") or ""))
+
+
+def _is_right(el: etree._Element) -> bool:
+    if (el.get("align") or "").strip().lower() == "right":
+        return True
+    if "text-right" in (el.get("class") or "").split():
+        return True
+    return bool(_RIGHT_STYLE.search(el.get("style") or ""))
+
+
+def _tokens(root: etree._Element) -> list[object]:
+    """Flatten `root` into text chunks `(text, bold, right)` and break/cell markers, in order."""
+    out: list[object] = []
+    # entries: (node, closing, flags of the parent (for the tail), flags of the node)
+    stack: list[tuple[etree._Element, bool, tuple[bool, bool], tuple[bool, bool]]] = [
+        (root, False, (False, False), (False, False))
+    ]
+    while stack:
+        node, closing, outer, inner = stack.pop()
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if closing:
+            if tag in BLOCK_TAGS:
+                out.append(_BREAK)
+            if node is not root and node.tail:
+                out.append((node.tail, *outer))
+            continue
+        if not tag or tag in SKIPPED_TAGS:
+            if node is not root and node.tail:
+                out.append((node.tail, *outer))
+            continue
+        flags = (inner[0] or _is_bold(node, tag), inner[1] or _is_right(node))
+        if tag in BLOCK_TAGS or tag == "br":
+            out.append(_BREAK)
+        elif tag in CELL_TAGS:
+            out.append(_CELL)
+        if node.text:
+            out.append((node.text, *flags))
+        stack.append((node, True, outer, flags))
+        for child in reversed(node):
+            stack.append((child, False, flags, flags))
+    return out
+
+
+def _flush(line: list[object], result: list[Paragraph]) -> None:
+    cells: list[list[tuple[str, bool, bool]]] = [[]]
+    for token in line:
+        if token is _CELL:
+            cells.append([])
+        else:
+            cells[-1].append(token)  # type: ignore[arg-type]
+    texts = []
+    bold = right = True
+    for cell in cells:
+        text = normalize_text("".join(chunk[0] for chunk in cell))
+        if not text:
+            continue
+        texts.append(text)
+        visible = [chunk for chunk in cell if normalize_text(chunk[0])]
+        bold = bold and all(chunk[1] for chunk in visible)
+        right = right and all(chunk[2] for chunk in visible)
+    if texts:
+        result.append(Paragraph(CELL_SEPARATOR.join(texts), bold, right))
+
+
+def styled_paragraphs(el: etree._Element) -> list[Paragraph]:
+    """Return the block-level paragraphs of `el` in order, with their bold/right-aligned flags."""
+    result: list[Paragraph] = []
+    line: list[object] = []
+    for token in _tokens(el):
+        if token is _BREAK:
+            _flush(line, result)
+            line = []
+        else:
+            line.append(token)
+    _flush(line, result)
+    return result
+
+
+def paragraphs(el: etree._Element) -> list[str]:
+    """Return the normalised block-level paragraphs of `el` in document order."""
+    return [p.text for p in styled_paragraphs(el)]
+
+
+def block_text(el: etree._Element | None) -> str:
+    """Return the normalised text of `el`, one line per block or `<br>`-separated line."""
+    if el is None:
+        return ""
+    return "\n".join(paragraphs(el))
