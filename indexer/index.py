@@ -1,0 +1,223 @@
+"""Writing the Whoosh index: upsert records by URL, rebuild from JSONL, open searchers safely."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import EmptyIndexError, FileIndex, LockError
+from whoosh.searching import Searcher
+from whoosh.util.filelock import try_for
+
+from indexer.errors import IndexLockedError, NoIndexError
+from indexer.schema import build_schema, record_to_document
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_WRITER_TIMEOUT = 30.0
+OPEN_RETRIES = 5
+
+
+@dataclass
+class IndexStats:
+    """What one indexing run did."""
+
+    indexed: int = 0
+    skipped: int = 0
+    commits: int = 0
+    total_docs: int = 0
+    seconds: float = 0.0
+
+    @property
+    def docs_per_second(self) -> float:
+        """Indexing throughput of the run."""
+        return self.indexed / self.seconds if self.seconds else 0.0
+
+
+def index_exists(index_dir: Path | str) -> bool:
+    """True when `index_dir` holds a Whoosh index."""
+    path = Path(index_dir)
+    return path.is_dir() and whoosh_index.exists_in(str(path))
+
+
+def open_index(index_dir: Path | str) -> FileIndex:
+    """Open an existing index; raise NoIndexError when there is none."""
+    path = Path(index_dir)
+    last_error: Exception | None = None
+    for attempt in range(OPEN_RETRIES):
+        if not index_exists(path):
+            raise NoIndexError(f"no index in {path}")
+        try:
+            return whoosh_index.open_dir(str(path))
+        except (OSError, EmptyIndexError) as exc:  # the TOC changed under us: retry
+            last_error = exc
+            time.sleep(0.02 * (attempt + 1))
+    raise NoIndexError(f"cannot open index in {path}: {last_error}")
+
+
+def create_or_open_index(index_dir: Path | str) -> FileIndex:
+    """Open the index in `index_dir`, creating an empty one (and the directory) if needed."""
+    path = Path(index_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    if index_exists(path):
+        return open_index(path)
+    return whoosh_index.create_in(str(path), build_schema())
+
+
+@contextmanager
+def open_searcher(index_dir: Path | str) -> Iterator[Searcher]:
+    """A fresh searcher over the latest commit (never refreshed; open one per search)."""
+    last_error: Exception | None = None
+    for attempt in range(OPEN_RETRIES):
+        ix = open_index(index_dir)
+        try:
+            searcher = ix.searcher()
+        except OSError as exc:  # a segment was merged away after we read the TOC: reopen
+            last_error = exc
+            time.sleep(0.02 * (attempt + 1))
+            continue
+        try:
+            yield searcher
+        finally:
+            searcher.close()
+        return
+    raise NoIndexError(f"cannot open index in {index_dir}: {last_error}")
+
+
+def _writer(ix: FileIndex, timeout: float, procs: int, multisegment: bool, limitmb: int):
+    try:
+        if procs > 1:
+            return ix.writer(
+                procs=procs, multisegment=multisegment, limitmb=limitmb, timeout=timeout
+            )
+        return ix.writer(timeout=timeout, limitmb=limitmb)
+    except LockError as exc:
+        raise IndexLockedError(
+            f"the index in {ix.storage.folder} is locked by another writer "
+            f"(waited {timeout:g} s); try again when it has finished"
+        ) from exc
+
+
+def index_records(
+    index_dir: Path | str,
+    records: Iterable[dict[str, Any]],
+    *,
+    writer_timeout: float = DEFAULT_WRITER_TIMEOUT,
+    procs: int = 1,
+    multisegment: bool = False,
+    limitmb: int = 256,
+) -> IndexStats:
+    """Upsert records keyed by URL (a later record for the same URL wins); one commit at the end."""
+    started = time.perf_counter()
+    stats = IndexStats()
+    ix = create_or_open_index(index_dir)
+    writer = _writer(ix, writer_timeout, procs, multisegment, limitmb)
+    seen: set[str] = set()
+    try:
+        for record in records:
+            url = record.get("url") if isinstance(record, dict) else None
+            if not url or record.get("kind") == "listing":
+                stats.skipped += 1
+                continue
+            if url in seen:
+                # Whoosh cannot delete a document buffered in the same writer: commit first.
+                writer.commit()
+                stats.commits += 1
+                writer = _writer(ix, writer_timeout, procs, multisegment, limitmb)
+                seen.clear()
+            seen.add(url)
+            writer.update_document(**record_to_document(record))
+            stats.indexed += 1
+        writer.commit()
+        stats.commits += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    with open_searcher(index_dir) as searcher:
+        stats.total_docs = searcher.doc_count()
+    stats.seconds = time.perf_counter() - started
+    logger.info(
+        "indexed %d records (%d skipped) in %.1f s, %d documents in the index",
+        stats.indexed,
+        stats.skipped,
+        stats.seconds,
+        stats.total_docs,
+    )
+    return stats
+
+
+def iter_jsonl(paths: Iterable[Path | str]) -> Iterator[dict[str, Any]]:
+    """Yield the records of JSONL files in order, skipping blank and malformed lines (logged)."""
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line_number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    logger.warning("%s:%d: not JSON (%s), skipped", path, line_number, exc)
+                    continue
+                if isinstance(record, dict):
+                    yield record
+
+
+def iter_latest_records(paths: Iterable[Path | str]) -> Iterator[dict[str, Any]]:
+    """Yield each URL's last record across JSONL files (two passes; only URLs held in memory)."""
+    paths = list(paths)
+    last_seen: dict[str, int] = {}
+    for position, record in enumerate(iter_jsonl(paths)):
+        if record.get("url"):
+            last_seen[record["url"]] = position
+    for position, record in enumerate(iter_jsonl(paths)):
+        if record.get("url") and last_seen.get(record["url"]) == position:
+            yield record
+
+
+def rebuild_index(
+    index_dir: Path | str,
+    jsonl_paths: Iterable[Path | str],
+    *,
+    writer_timeout: float = DEFAULT_WRITER_TIMEOUT,
+    procs: int = 1,
+    multisegment: bool = False,
+) -> IndexStats:
+    """Build a fresh index from JSONL files beside the old one, then swap it in."""
+    target = Path(index_dir)
+    building = target.with_name(target.name + ".rebuild")
+    retired = target.with_name(target.name + ".old")
+    shutil.rmtree(building, ignore_errors=True)
+    lock = None
+    if index_exists(target):
+        # Hold the old index's write lock so no update is lost while we rebuild.
+        lock = open_index(target).lock("WRITELOCK")
+        if not try_for(lock.acquire, timeout=writer_timeout, delay=0.1):
+            raise IndexLockedError(
+                f"the index in {target} is locked by another writer "
+                f"(waited {writer_timeout:g} s); try again when it has finished"
+            )
+    try:
+        stats = index_records(
+            building,
+            iter_latest_records(jsonl_paths),
+            writer_timeout=writer_timeout,
+            procs=procs,
+            multisegment=multisegment,
+        )
+        shutil.rmtree(retired, ignore_errors=True)
+        if target.exists():
+            target.rename(retired)
+        building.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        if lock is not None:
+            lock.release()
+    return stats

@@ -1,0 +1,374 @@
+"""The search query language: words, "phrases", OR, NOT/-, field:value, prefix*, document numbers.
+
+Lenient by design: stray quotes, brackets and colons are cleaned away, never an error; only a
+query with nothing searchable left raises QueryError.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from indexer.analysis import bigrams, exact_word, fold_word, nfc, words
+from indexer.errors import QueryError
+from indexer.schema import EXACT_SUFFIX, TEXT_FIELDS, category_key, normalize_doc_number
+
+logger = logging.getLogger(__name__)
+
+# Relevance weights: a title match beats a body-only match; an accent-exact match adds to a folded one.
+FIELD_BOOSTS: dict[str, float] = {
+    "title": 4.0,
+    "summary": 1.5,
+    "body": 1.0,
+    "author": 1.0,
+    "attachments": 0.8,
+}
+EXACT_BOOST = 1.5
+DOC_NUMBER_BOOST = 50.0
+DOC_REF_BOOST = 5.0
+MIN_PREFIX = 2
+PREFIX_EXPANSION_LIMIT = 512
+
+# Field names users may type, and the text sources each one searches.
+TEXT_FIELD_SOURCES: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "body": ("body", "summary"),
+    "author": ("author",),
+    "attachment": ("attachments",),
+    "attachments": ("attachments",),
+}
+KEYWORD_FIELDS = frozenset({"portal", "kind", "category", "year", "cms", "url"})
+NUMBER_FIELDS = frozenset({"number", "doc_number", "so"})
+EXACT_FIELDS = frozenset({"exact"})
+ALL_FIELDS = frozenset(TEXT_FIELD_SOURCES) | KEYWORD_FIELDS | NUMBER_FIELDS | EXACT_FIELDS
+
+# 45-CV/BTGTU, 100/2015/QH13, 39/QĐ-CA, 31/VBHN-VPQH, 15/2012/NĐ-CP
+_DOC_NUMBER_CANDIDATE = re.compile(r"(?<![\w/])\d+(?:[/\-][^\W_]+)+")
+_BRACKETS = "()[]{}<>"
+_OR_WORDS = frozenset({"OR", "|", "||", "HOẶC"})
+_AND_WORDS = frozenset({"AND", "&", "&&", "VÀ"})
+_NOT_WORDS = frozenset({"NOT", "KHÔNG"})
+
+
+@dataclass
+class Clause:
+    """One unit of a parsed query before it becomes a Whoosh query."""
+
+    kind: str  # "word", "phrase", "prefix", "number", "keyword"
+    words: list[str]
+    field: str | None = None
+    exact: bool = False
+    negated: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    """A query ready to run, with what to highlight and what it was understood as."""
+
+    query: wq.Query
+    text: str
+    highlight_folded: set[str] = field(default_factory=set)
+    highlight_exact: set[str] = field(default_factory=set)
+    highlight_prefixes: set[str] = field(default_factory=set)
+    doc_numbers: list[str] = field(default_factory=list)
+    understood: str = ""
+
+
+def find_query_doc_numbers(text: str) -> list[str]:
+    """Document numbers in query text: digits, then `/` or `-` parts, at least one `/` and a letter."""
+    return [
+        m
+        for m in _DOC_NUMBER_CANDIDATE.findall(nfc(text))
+        if "/" in m and any(ch.isalpha() for ch in m)
+    ]
+
+
+def looks_like_doc_number(text: str) -> bool:
+    """True when `text` is shaped like a document number (`45-CV/BTGTU`, `15/2012/NĐ-CP`)."""
+    text = nfc(text).strip()
+    return find_query_doc_numbers(text) == [text]
+
+
+def _scan(text: str) -> list[tuple[str, str]]:
+    """Split raw query text into ("quoted", s) and ("bare", s) tokens; unbalanced quotes close at the end."""
+    tokens: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace() or ch in _BRACKETS:
+            i += 1
+            continue
+        if ch in '"“”„«»':
+            j = i + 1
+            while j < n and text[j] not in '"“”„«»':
+                j += 1
+            tokens.append(("quoted", text[i + 1 : j]))
+            i = j + 1
+            continue
+        j = i
+        while j < n and not text[j].isspace() and text[j] not in '"“”„«»' + _BRACKETS:
+            j += 1
+        tokens.append(("bare", text[i:j]))
+        i = j
+    return tokens
+
+
+def _clauses_for_value(
+    value: str, field_name: str | None, exact: bool, negated: bool, quoted: bool
+) -> list[Clause]:
+    """Clauses for one value typed alone or after `field:`."""
+    value = value.strip()
+    if not value:
+        return []
+    if field_name in KEYWORD_FIELDS:
+        return [Clause("keyword", [value], field=field_name, negated=negated)]
+    if field_name in NUMBER_FIELDS:
+        found = find_query_doc_numbers(value)
+        number = found[0] if found else value
+        return [Clause("number", [number], negated=negated)]
+    found_numbers = find_query_doc_numbers(value)
+    if found_numbers:
+        # "công văn số 45-CV/BTGTU": the number is what the researcher means; the label is noise.
+        return [Clause("number", [num], negated=negated) for num in found_numbers]
+    prefix = not quoted and value.endswith("*")
+    tokens = words(value)
+    if not tokens:
+        return []
+    if prefix and len(tokens) == 1:
+        if len(tokens[0]) < MIN_PREFIX:
+            logger.info("prefix %r too short, searched as a word", value)
+            return [Clause("word", tokens, field=field_name, exact=exact, negated=negated)]
+        return [Clause("prefix", tokens, field=field_name, exact=exact, negated=negated)]
+    if len(tokens) == 1:
+        return [Clause("word", tokens, field=field_name, exact=exact, negated=negated)]
+    return [Clause("phrase", tokens, field=field_name, exact=exact, negated=negated)]
+
+
+def parse_clauses(text: str) -> list[list[Clause]]:
+    """Parse query text into AND-ed groups of OR-ed clauses."""
+    groups: list[list[Clause]] = []
+    pending_or = False
+    pending_not = False
+    pending_field: str | None = None
+    pending_field_negated = False
+    for kind, raw in _scan(nfc(text)):
+        negated = False
+        field_name: str | None = None
+        exact = False
+        quoted = kind == "quoted"
+        value = raw
+        if pending_field is not None:
+            field_name, negated = pending_field, pending_field_negated
+            pending_field = None
+            if not quoted:
+                # `title: word`: the field applies to the next bare word
+                pass
+        elif not quoted:
+            if raw in _OR_WORDS:
+                pending_or = bool(groups)
+                continue
+            if raw in _AND_WORDS:
+                continue
+            if raw in _NOT_WORDS:
+                pending_not = True
+                continue
+            while value[:1] in ("-", "!") and len(value) > 1:
+                negated = True
+                value = value[1:]
+            if value.startswith("=") and len(value) > 1:
+                exact = True
+                value = value[1:]
+            if ":" in value and not looks_like_doc_number(value):
+                name, _, rest = value.partition(":")
+                name_key = name.lower()
+                if name_key in ALL_FIELDS:
+                    if not rest:
+                        pending_field, pending_field_negated = name_key, negated or pending_not
+                        pending_not = False
+                        continue
+                    field_name, value = name_key, rest
+                else:
+                    value = value.replace(":", " ")
+        negated = negated or pending_not
+        pending_not = False
+        if field_name in EXACT_FIELDS:
+            field_name, exact = None, True
+        new = _clauses_for_value(value, field_name, exact, negated, quoted)
+        if not new:
+            continue
+        if pending_or and groups and not negated and not any(c.negated for c in groups[-1]):
+            groups[-1].extend(new)
+        else:
+            groups.extend([c] for c in new)
+        pending_or = False
+    return groups
+
+
+def _sources(field_name: str | None) -> tuple[str, ...]:
+    if field_name is None:
+        return TEXT_FIELDS
+    return TEXT_FIELD_SOURCES.get(field_name, TEXT_FIELDS)
+
+
+def _word_query(clause: Clause, exact: bool) -> wq.Query:
+    word = clause.words[0]
+    folded, accented = fold_word(word), exact_word(word)
+    parts: list[wq.Query] = []
+    for source in _sources(clause.field):
+        boost = FIELD_BOOSTS[source]
+        if exact:
+            parts.append(wq.Term(source + EXACT_SUFFIX, accented, boost=boost))
+            continue
+        parts.append(wq.Term(source, folded, boost=boost))
+        if accented != folded and source in ("title", "body", "summary"):
+            parts.append(wq.Term(source + EXACT_SUFFIX, accented, boost=boost * EXACT_BOOST))
+    return wq.Or(parts)
+
+
+def _prefix_query(clause: Clause, exact: bool) -> wq.Query:
+    word = clause.words[0]
+    parts: list[wq.Query] = []
+    for source in _sources(clause.field):
+        boost = FIELD_BOOSTS[source]
+        if exact:
+            parts.append(wq.Prefix(source + EXACT_SUFFIX, exact_word(word), boost=boost))
+        else:
+            parts.append(wq.Prefix(source, fold_word(word), boost=boost))
+    return wq.Or(parts)
+
+
+def _bigram_query(folded_words: list[str], sources: tuple[str, ...]) -> wq.Query:
+    """Folded phrase through the bigram fields: two syllables are a single term lookup."""
+    grams = bigrams(folded_words)
+    parts: list[wq.Query] = []
+    targets: list[tuple[str, float]] = []
+    if "title" in sources:
+        targets.append(("title_bi", FIELD_BOOSTS["title"]))
+    if any(s != "title" for s in sources):
+        targets.append(("text_bi", 1.0))
+    for name, boost in targets:
+        if len(grams) == 1:
+            parts.append(wq.Term(name, grams[0], boost=boost))
+        else:
+            parts.append(wq.Phrase(name, grams, boost=boost))
+    return wq.Or(parts)
+
+
+def _phrase_query(clause: Clause, exact: bool) -> wq.Query:
+    sources = _sources(clause.field)
+    folded = [fold_word(w) for w in clause.words]
+    if clause.field == "author":
+        name = "author" + (EXACT_SUFFIX if exact else "")
+        terms = [exact_word(w) for w in clause.words] if exact else folded
+        return wq.Phrase(name, terms)
+    candidates = _bigram_query(folded, sources)
+    if not exact:
+        return candidates
+    accented = [exact_word(w) for w in clause.words]
+    exact_parts = [
+        wq.Phrase(source + EXACT_SUFFIX, accented, boost=FIELD_BOOSTS[source]) for source in sources
+    ]
+    # The folded bigrams narrow the candidates cheaply; the exact phrase decides.
+    return wq.And([candidates, wq.Or(exact_parts)])
+
+
+def _number_query(number: str) -> wq.Query:
+    normalized = normalize_doc_number(number)
+    parts: list[wq.Query] = [
+        wq.Term("doc_number", normalized, boost=DOC_NUMBER_BOOST),
+        wq.Term("doc_refs", normalized, boost=DOC_REF_BOOST),
+    ]
+    folded = [fold_word(w) for w in words(number)]
+    if len(folded) >= 2:
+        parts.append(_bigram_query(folded, TEXT_FIELDS))
+    elif folded:
+        parts.append(wq.Term("body", folded[0]))
+    return wq.Or(parts)
+
+
+def _keyword_query(clause: Clause) -> wq.Query:
+    value = clause.words[0]
+    if clause.field == "category":
+        return wq.Term("category", category_key(value))
+    if clause.field == "kind":
+        return wq.Term("kind", value.lower())
+    if clause.field == "portal":
+        variants = {value, value.lower()}
+        return wq.Or([wq.Term("portal", v) for v in sorted(variants)])
+    return wq.Term(clause.field or "url", value)
+
+
+def clause_query(clause: Clause, *, exact: bool = False) -> wq.Query:
+    """The Whoosh query of one clause."""
+    exact = exact or clause.exact
+    if clause.kind == "keyword":
+        return _keyword_query(clause)
+    if clause.kind == "number":
+        return _number_query(clause.words[0])
+    if clause.kind == "prefix":
+        return _prefix_query(clause, exact)
+    if clause.kind == "phrase":
+        return _phrase_query(clause, exact)
+    return _word_query(clause, exact)
+
+
+def _describe(clause: Clause) -> str:
+    text = " ".join(clause.words)
+    if clause.kind == "phrase":
+        text = f'"{text}"'
+    elif clause.kind == "prefix":
+        text += "*"
+    elif clause.kind == "number":
+        text = f"number:{clause.words[0]}"
+    if clause.field and clause.kind != "number":
+        text = f"{clause.field}:{text}"
+    if clause.exact:
+        text = "=" + text
+    return ("-" if clause.negated else "") + text
+
+
+def parse_query(text: str, *, exact: bool = False) -> ParsedQuery:
+    """Parse a user's query; raise QueryError only when nothing searchable remains."""
+    groups = parse_clauses(text or "")
+    positives: list[wq.Query] = []
+    negatives: list[wq.Query] = []
+    parsed = ParsedQuery(query=wq.NullQuery, text=text)
+    described: list[str] = []
+    for group in groups:
+        if all(c.negated for c in group):
+            negatives.extend(clause_query(c, exact=exact) for c in group)
+            described.extend(_describe(c) for c in group)
+            continue
+        alternatives = [clause_query(c, exact=exact) for c in group]
+        positives.append(alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives))
+        described.append(" OR ".join(_describe(c) for c in group))
+        for clause in group:
+            _collect_highlights(parsed, clause, exact)
+    if not positives and not negatives:
+        raise QueryError(f"nothing to search for in {text!r}")
+    main: wq.Query = wq.And(positives) if len(positives) > 1 else (positives or [wq.Every()])[0]
+    if negatives:
+        main = wq.AndNot(main, wq.Or(negatives))
+    parsed.query = main
+    parsed.understood = " ".join(described)
+    logger.debug("query %r understood as %s", text, parsed.understood)
+    return parsed
+
+
+def _collect_highlights(parsed: ParsedQuery, clause: Clause, exact: bool) -> None:
+    if clause.kind == "number":
+        parsed.doc_numbers.append(clause.words[0])
+        parsed.highlight_folded.update(fold_word(w) for w in words(clause.words[0]))
+        return
+    if clause.kind == "keyword":
+        return
+    if clause.kind == "prefix":
+        parsed.highlight_prefixes.add(fold_word(clause.words[0]))
+        return
+    if exact or clause.exact:
+        parsed.highlight_exact.update(exact_word(w) for w in clause.words)
+    else:
+        parsed.highlight_folded.update(fold_word(w) for w in clause.words)

@@ -1,0 +1,355 @@
+"""Searching the index: filters, sorting, paging, facets, snippets with match highlights."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.searching import Searcher
+
+from indexer.analysis import exact_word, fold_word, iter_word_spans, nfc, words
+from indexer.index import open_searcher
+from indexer.query import ParsedQuery, parse_query
+from indexer.schema import attachments_text, normalize_doc_number
+
+logger = logging.getLogger(__name__)
+
+SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
+FACET_FIELDS: tuple[str, ...] = ("portal", "year", "kind")
+SNIPPET_WORDS = 32
+SNIPPET_LEAD = 6
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass
+class Hit:
+    """One search result: the full record, its score, where it matched, a highlighted snippet."""
+
+    record: dict[str, Any]
+    score: float
+    rank: int
+    matched_in: list[str] = field(default_factory=list)
+    snippet_parts: list[tuple[str, bool]] = field(default_factory=list)
+
+    @property
+    def match_in(self) -> str:
+        """Where the match was first seen: number, title, body, attachment, author, or ``""``."""
+        return self.matched_in[0] if self.matched_in else ""
+
+    @property
+    def snippet(self) -> str:
+        """The snippet as plain text."""
+        return "".join(text for text, _ in self.snippet_parts)
+
+    def highlighted(self, start: str = "«", end: str = "»") -> str:
+        """The snippet with each matched word wrapped in `start` … `end`."""
+        return "".join(f"{start}{text}{end}" if hit else text for text, hit in self.snippet_parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every record field plus score, match location and snippet (for JSON output)."""
+        out = dict(self.record)
+        out["_score"] = round(self.score, 4)
+        out["_match_in"] = self.match_in
+        out["_snippet"] = self.highlighted("**", "**")
+        return out
+
+
+@dataclass
+class SearchResults:
+    """A page of hits with the total count and, when asked, facet counts."""
+
+    total: int
+    hits: list[Hit]
+    page: int
+    limit: int
+    sort: str
+    understood: str
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        """Number of pages at this page size."""
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+
+def parse_date_bound(value: str | date | datetime | None, *, end: bool = False) -> datetime | None:
+    """Turn `2021`, `2021-01`, `2021-01-26` or `26/01/2021` into the first (or last) moment it covers."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime.combine(value, time.max if end else time.min)
+    text = value.strip()
+    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        return datetime.combine(date(year, month, day), time.max if end else time.min)
+    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?", text)
+    if match:
+        year = int(match.group(1))
+        if match.group(2):
+            month = int(match.group(2))
+            first = date(year, month, 1)
+            if not end:
+                return datetime.combine(first, time.min)
+            following = date(year + (month == 12), month % 12 + 1, 1)
+            return datetime.combine(following - timedelta(days=1), time.max)
+        return datetime(year, 12, 31, 23, 59, 59, 999999) if end else datetime(year, 1, 1)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(
+            f"not a date: {value!r} (use YYYY-MM-DD, YYYY-MM, YYYY or DD/MM/YYYY)"
+        ) from exc
+    if len(text) == 10:
+        return datetime.combine(parsed.date(), time.max if end else time.min)
+    return parsed.replace(tzinfo=None)
+
+
+def build_filters(
+    *,
+    portal: str | None = None,
+    kind: str | None = None,
+    author: str | None = None,
+    date_from: str | date | datetime | None = None,
+    date_to: str | date | datetime | None = None,
+) -> list[wq.Query]:
+    """Filter queries for the search options."""
+    filters: list[wq.Query] = []
+    if portal:
+        filters.append(wq.Or([wq.Term("portal", v) for v in sorted({portal, portal.lower()})]))
+    if kind:
+        filters.append(wq.Term("kind", kind.lower()))
+    if author:
+        folded = [fold_word(w) for w in words(author)]
+        if len(folded) == 1:
+            filters.append(wq.Term("author", folded[0]))
+        elif folded:
+            filters.append(wq.Phrase("author", folded))
+    start = parse_date_bound(date_from)
+    stop = parse_date_bound(date_to, end=True)
+    if start or stop:
+        filters.append(wq.DateRange("published", start, stop))
+    return filters
+
+
+def _sortedby(sort: str) -> Any:
+    if sort == "relevance":
+        return None
+    if sort == "newest":
+        return sorting.FieldFacet("published", reverse=True)
+    if sort == "oldest":
+        return sorting.MultiFacet([sorting.FieldFacet("undated"), sorting.FieldFacet("published")])
+    raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+
+
+def _facets() -> dict[str, sorting.FieldFacet]:
+    return {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
+
+
+def _facet_counts(results: Any) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for name in FACET_FIELDS:
+        groups = results.groups(name)
+        counts = {("unknown" if key in (None, "") else str(key)): n for key, n in groups.items()}
+        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
+def full_query(parsed: ParsedQuery, filters: list[wq.Query]) -> wq.Query:
+    """The parsed query restricted by the filters."""
+    return wq.And([parsed.query, *filters]) if filters else parsed.query
+
+
+def search(
+    index_dir: Path | str,
+    query: str,
+    *,
+    exact: bool = False,
+    portal: str | None = None,
+    kind: str | None = None,
+    author: str | None = None,
+    date_from: str | date | datetime | None = None,
+    date_to: str | date | datetime | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    limit: int = 10,
+    facets: bool = False,
+) -> SearchResults:
+    """Run a query with filters; return one page of hits, the total and optional facets."""
+    if page < 1 or limit < 1:
+        raise ValueError("page and limit must be at least 1")
+    parsed = parse_query(query, exact=exact)
+    filters = build_filters(
+        portal=portal, kind=kind, author=author, date_from=date_from, date_to=date_to
+    )
+    q = full_query(parsed, filters)
+    sortedby = _sortedby(sort)
+    offset = (page - 1) * limit
+    with open_searcher(index_dir) as searcher:
+        kwargs: dict[str, Any] = {"limit": offset + limit}
+        if sortedby is not None:
+            kwargs["sortedby"] = sortedby
+        if facets:
+            kwargs["groupedby"] = _facets()
+        results = searcher.search(q, **kwargs)
+        total = len(results)
+        hits = [
+            make_hit(searcher, docnum, score, offset + i + 1, parsed)
+            for i, (score, docnum) in enumerate(_top(results, sort)[offset : offset + limit])
+        ]
+        facet_counts = _facet_counts(results) if facets else {}
+    return SearchResults(
+        total=total,
+        hits=hits,
+        page=page,
+        limit=limit,
+        sort=sort,
+        understood=parsed.understood,
+        facets=facet_counts,
+    )
+
+
+def _top(results: Any, sort: str) -> list[tuple[float, int]]:
+    """(score, docnum) pairs of a Results object in rank order (score 0 when sorted by date)."""
+    if sort != "relevance":
+        return [(0.0, docnum) for _, docnum in results.top_n]
+    return [(float(score or 0.0), docnum) for score, docnum in results.top_n]
+
+
+def load_record(searcher: Searcher, docnum: int) -> dict[str, Any]:
+    """The stored record of a document."""
+    stored = searcher.stored_fields(docnum)
+    return json.loads(stored["record"])
+
+
+def make_hit(searcher: Searcher, docnum: int, score: float, rank: int, parsed: ParsedQuery) -> Hit:
+    """Build a Hit: load the record, find where the query matched, cut a snippet."""
+    record = load_record(searcher, docnum)
+    matched_in, parts = snippet_for(record, parsed)
+    return Hit(record=record, score=score, rank=rank, matched_in=matched_in, snippet_parts=parts)
+
+
+class _Matcher:
+    """Tells whether a word of the text matches the query's words, folded, exact or by prefix."""
+
+    def __init__(self, parsed: ParsedQuery) -> None:
+        self.folded = parsed.highlight_folded
+        self.exact = parsed.highlight_exact
+        self.prefixes = tuple(parsed.highlight_prefixes)
+
+    def __call__(self, word: str) -> bool:
+        folded = fold_word(word)
+        if folded in self.folded:
+            return True
+        if self.exact and exact_word(word) in self.exact:
+            return True
+        return bool(self.prefixes) and folded.startswith(self.prefixes)
+
+
+def _window(text: str, is_match: _Matcher, size: int) -> list[tuple[str, bool]]:
+    """The best `size`-word window of `text`, as (text, matched) parts; [] when nothing matches."""
+    spans = list(iter_word_spans(text))
+    flags = [is_match(w) for w, _, _ in spans]
+    if not any(flags):
+        return []
+    best_start, best_count, count = 0, -1, 0
+    for i, flag in enumerate(flags):
+        count += flag
+        if i >= size:
+            count -= flags[i - size]
+        if count > best_count:
+            best_count, best_start = count, max(0, i - size + 1)
+    first_match = next(i for i in range(best_start, len(flags)) if flags[i])
+    start = max(0, min(best_start, first_match - SNIPPET_LEAD))
+    stop = min(len(spans), start + size)
+    return _parts(text, spans[start:stop], flags[start:stop], start > 0, stop < len(spans))
+
+
+def _parts(
+    text: str,
+    spans: list[tuple[str, int, int]],
+    flags: list[bool],
+    cut_before: bool,
+    cut_after: bool,
+) -> list[tuple[str, bool]]:
+    parts: list[tuple[str, bool]] = [("… ", False)] if cut_before else []
+    cursor = spans[0][1]
+    for (_, s, e), flag in zip(spans, flags, strict=True):
+        if s > cursor:
+            parts.append((_WHITESPACE.sub(" ", text[cursor:s]), False))
+        parts.append((text[s:e], flag))
+        cursor = e
+    if cut_after:
+        parts.append((" …", False))
+    else:
+        tail = _WHITESPACE.sub(" ", text[cursor:]).rstrip()
+        if tail:
+            parts.append((tail, False))
+    return parts
+
+
+def _lead(text: str, size: int) -> list[tuple[str, bool]]:
+    spans = list(iter_word_spans(text))
+    if not spans:
+        return []
+    return _parts(text, spans[:size], [False] * min(size, len(spans)), False, len(spans) > size)
+
+
+def snippet_for(
+    record: dict[str, Any], parsed: ParsedQuery
+) -> tuple[list[str], list[tuple[str, bool]]]:
+    """Where the query matched in a record, and a snippet of the best place."""
+    is_match = _Matcher(parsed)
+    matched_in: list[str] = []
+    wanted = {normalize_doc_number(n) for n in parsed.doc_numbers}
+    if wanted and record.get("doc_number") and normalize_doc_number(record["doc_number"]) in wanted:
+        matched_in.append("number")
+    refs = {normalize_doc_number(str(r)) for r in record.get("doc_refs") or [] if r}
+    if wanted & refs:
+        matched_in.append("refs")
+    sources = (
+        ("title", record.get("title") or ""),
+        ("body", "\n\n".join(t for t in (record.get("summary"), record.get("body")) if t)),
+        ("attachment", attachments_text(record)),
+        ("author", " ".join(str(v) for v in (record.get("author"), record.get("signer")) if v)),
+    )
+    snippet: list[tuple[str, bool]] = []
+    title_parts: list[tuple[str, bool]] = []
+    for name, raw in sources:
+        text = nfc(raw)
+        if not text:
+            continue
+        parts = _window(text, is_match, SNIPPET_WORDS)
+        if not parts:
+            continue
+        matched_in.append(name)
+        if name == "title":
+            title_parts = parts
+        elif not snippet and name in ("body", "attachment"):
+            snippet = parts
+    if not snippet:
+        body = nfc("\n\n".join(t for t in (record.get("summary"), record.get("body")) if t))
+        snippet = _lead(body, SNIPPET_WORDS) or title_parts
+    return matched_in, snippet
+
+
+def iter_docnums(
+    searcher: Searcher, q: wq.Query, sort: str = "relevance"
+) -> Iterator[tuple[float, int]]:
+    """Every (score, docnum) matching `q` in the requested order (docnums only: small)."""
+    sortedby = _sortedby(sort)
+    kwargs: dict[str, Any] = {"limit": None}
+    if sortedby is not None:
+        kwargs["sortedby"] = sortedby
+    results = searcher.search(q, **kwargs)
+    yield from _top(results, sort)
