@@ -272,3 +272,74 @@ def split_signature(
         items.pop()
         trailing += 1
     return [p.text for p in items], author or body_author, source or body_source
+
+
+# ---- small helpers every family uses -----------------------------------------------------------
+
+
+def has_class(name: str) -> str:
+    """Return an XPath predicate body matching elements whose class list contains `name`."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def first(doc: etree._Element, xpaths: Sequence[str]) -> etree._Element | None:
+    """Return the first element matched by the first XPath (in order) that matches anything."""
+    for xpath in xpaths:
+        found = doc.xpath(xpath)
+        for item in found:
+            if isinstance(item, etree._Element):
+                return item
+    return None
+
+
+def meta_content(doc: etree._Element, key: str) -> str | None:
+    """Return the normalised `content` of `<meta name|property=key>`, or None."""
+    for el in doc.iter("meta"):
+        if key in (el.get("name"), el.get("property"), el.get("itemprop")):
+            value = normalize_text(el.get("content") or "")
+            if value:
+                return value
+    return None
+
+
+def absolute_url(base: str, href: str | None) -> str | None:
+    """Return `href` resolved against `base`, or None for empty, fragment or script links."""
+    from urllib.parse import urldefrag, urljoin
+
+    href = (href or "").strip()
+    if not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:")):
+        return None
+    try:
+        return urldefrag(urljoin(base, href)).url
+    except ValueError:
+        return None
+
+
+def document_base(doc: etree._Element, url: str) -> str:
+    """Return the URL relative links of `doc` resolve against (`<base href>` or `url`)."""
+    base = doc.xpath("//base/@href")
+    return absolute_url(url, str(base[0])) or url if base else url
+
+
+def strip_site_name(title: str, site_name: str | None) -> str:
+    """Return a `<title>` without its trailing " - Site name"."""
+    if site_name and title.endswith(site_name):
+        title = title[: -len(site_name)].rstrip(" -–|»:")
+    return title.strip() or title
+
+
+def label_pairs(rows: Sequence[etree._Element]) -> list[tuple[str, etree._Element]]:
+    """Return `(label, value cell)` for table rows laid out as label, value[, label, value]."""
+    pairs: list[tuple[str, etree._Element]] = []
+    for row in rows:
+        cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+        for label_cell, value_cell in zip(cells[::2], cells[1::2], strict=False):
+            label = normalize_text(label_cell.text_content()).rstrip(":").strip()
+            if label:
+                pairs.append((label, value_cell))
+    return pairs
+
+
+def label_key(label: str) -> str:
+    """Return a label folded for lookup: "Số kí hiệu:" → "so ki hieu"."""
+    return re.sub(r"[^a-z0-9 ]", "", fold_accents(normalize_text(label)).lower()).strip()

@@ -1,0 +1,186 @@
+"""NukeViet dispatch module (`công văn`): one table of bold labels and values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from scraper.parsers.base import (
+    absolute_url,
+    document_base,
+    label_key,
+    label_pairs,
+    meta_content,
+    strip_site_name,
+)
+from scraper.parsers.dates import parse_vietnamese_date
+from scraper.parsers.docnumbers import find_doc_numbers, normalize_doc_number
+from scraper.parsers.nukeviet_laws import document_number
+from scraper.parsers.text import block_text, normalize_text, paragraphs
+from scraper.record import empty_record
+
+__all__ = ["CMS_NAME", "NukeVietDispatchPage", "detect", "parse"]
+
+CMS_NAME = "nukeviet_dispatch"
+
+# ---- selectors ---------------------------------------------------------------------------------
+
+FIELD_ROWS = "//tr[td[1][strong]]"
+TITLE_META = ("og:title",)
+PAGE_TITLE = "//title"
+SITE_NAME_META = "og:site_name"
+
+# Labels (accent-folded, lower case) → what they hold.
+FIELD_LABELS: dict[str, str] = {
+    "loai cong van": "doc_type",
+    "so cong van": "doc_number",
+    "so ki hieu": "doc_number",
+    "so ky hieu": "doc_number",
+    "ngay gui": "sent",
+    "don vi soan": "issuer",
+    "co quan ban hanh": "issuer",
+    "ngay ban hanh": "published",
+    "ngay co hieu luc": "effective",
+    "ngay het hieu luc": "expires",
+    "trich yeu": "summary",
+    "noi dung": "body",
+    "nguoi ky": "signer",
+    "tai file": "files",
+    "cong van dinh kem": "files",
+}
+REQUIRED_LABELS = frozenset({"doc_number", "doc_type"})
+MISSING_VALUES = frozenset({"", "n/a", "na", "khong", "khong co"})
+
+
+def _fields_of(doc: lxml.html.HtmlElement) -> dict[str, etree._Element]:
+    rows = doc.xpath(FIELD_ROWS)
+    fields: dict[str, etree._Element] = {}
+    for label, cell in label_pairs(rows):
+        field = FIELD_LABELS.get(label_key(label))
+        if not field or field in fields:
+            continue
+        if not normalize_text(cell.text_content()):
+            # "Trích yếu" keeps its text in the next row, one cell across the table
+            row = cell.getparent()
+            following = row.getnext() if row is not None else None
+            while following is not None and not isinstance(following.tag, str):
+                following = following.getnext()
+            if following is not None and len(following) == 1:
+                cell = following[0]
+        fields[field] = cell
+    return fields
+
+
+def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
+    """Return True for a NukeViet dispatch detail page."""
+    return REQUIRED_LABELS <= set(_fields_of(doc))
+
+
+class NukeVietDispatchPage:
+    """A NukeViet dispatch page: one method per record field, `to_item()` for the record."""
+
+    def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
+        self.doc = doc
+        self.url = url
+        self.cells = _fields_of(doc)
+
+    def _text(self, field: str) -> str | None:
+        cell = self.cells.get(field)
+        if cell is None:
+            return None
+        value = ", ".join(line for line in block_text(cell).split("\n") if line)
+        return None if value.lower() in MISSING_VALUES else value
+
+    def _date(self, field: str) -> str | None:
+        value = self._text(field)
+        return parse_vietnamese_date(value) if value else None
+
+    def title(self) -> str | None:
+        for key in TITLE_META:
+            value = meta_content(self.doc, key)
+            if value:
+                return strip_site_name(value, meta_content(self.doc, SITE_NAME_META))
+        found = self.doc.xpath(PAGE_TITLE)
+        title = normalize_text(found[0].text_content()) if found else ""
+        if title:
+            return strip_site_name(title, meta_content(self.doc, SITE_NAME_META))
+        return self.summary()
+
+    def summary(self) -> str | None:
+        cell = self.cells.get("summary")
+        value = block_text(cell).replace("\n", " ") if cell is not None else ""
+        return value or None
+
+    def body(self) -> str | None:
+        cell = self.cells.get("body")
+        return "\n\n".join(paragraphs(cell)) or None if cell is not None else None
+
+    def published(self) -> str | None:
+        return self._date("published") or self._date("sent")
+
+    def effective(self) -> str | None:
+        return self._date("effective")
+
+    def expires(self) -> str | None:
+        return self._date("expires")
+
+    def doc_number(self) -> str | None:
+        return document_number(self._text("doc_number"))
+
+    def doc_type(self) -> str | None:
+        return self._text("doc_type")
+
+    def issuer(self) -> str | None:
+        return self._text("issuer")
+
+    def signer(self) -> str | None:
+        return self._text("signer")
+
+    def attachments(self) -> list[dict[str, str]]:
+        cell = self.cells.get("files")
+        if cell is None:
+            return []
+        base = document_base(self.doc, self.url)
+        found: dict[str, dict[str, str]] = {}
+        for a in cell.iter("a"):
+            url = absolute_url(base, a.get("href"))
+            if url:
+                title = normalize_text(a.text_content()) or url.rsplit("/", 1)[-1]
+                found.setdefault(url, {"url": url, "title": title})
+        return list(found.values())
+
+    def doc_refs(self) -> list[str]:
+        own = self.doc_number()
+        text = "\n".join(filter(None, [self.summary(), self.body()]))
+        return [
+            n
+            for n in find_doc_numbers(text)
+            if not own or normalize_doc_number(n) != normalize_doc_number(own)
+        ]
+
+    def to_item(self) -> dict[str, Any]:
+        return empty_record(
+            self.url,
+            kind="document",
+            cms=CMS_NAME,
+            title=self.title(),
+            published=self.published(),
+            author=self.signer(),
+            summary=self.summary(),
+            body=self.body(),
+            doc_number=self.doc_number(),
+            doc_type=self.doc_type(),
+            issuer=self.issuer(),
+            signer=self.signer(),
+            effective=self.effective(),
+            expires=self.expires(),
+            doc_refs=self.doc_refs(),
+            attachments=self.attachments(),
+        )
+
+
+def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
+    """Return the record of a NukeViet dispatch."""
+    return NukeVietDispatchPage(doc, url).to_item()

@@ -1,0 +1,210 @@
+"""NukeViet laws module: legal documents (`Văn bản`) at `/laws/detail/<alias>-<id>/`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from scraper.parsers.base import (
+    absolute_url,
+    document_base,
+    first,
+    has_class,
+    label_key,
+    label_pairs,
+    meta_content,
+)
+from scraper.parsers.dates import parse_vietnamese_date
+from scraper.parsers.docnumbers import find_doc_numbers, normalize_doc_number
+from scraper.parsers.text import block_text, normalize_text, paragraphs
+from scraper.record import empty_record
+
+__all__ = ["CMS_NAME", "NukeVietLawPage", "detect", "document_number", "parse"]
+
+CMS_NAME = "nukeviet_laws"
+
+# ---- selectors ---------------------------------------------------------------------------------
+
+TITLE = (
+    f"//*[self::h1 or self::h2 or self::h3][{has_class('lawh3')}]",
+    f"//*[{has_class('law-detail')}]//h1",
+)
+ABSTRACT_AFTER_TITLE = "following-sibling::*[1][self::p]"
+ABSTRACT_4X = f"//*[{has_class('law-detail')}]//*[@id='doc-basic']//p"
+FIELD_ROWS = (
+    f"//tr[td[{has_class('text-right')}]]",
+    f"//table[{has_class('table-properties')}]//tr",
+)
+BODY_4X = f"//*[{has_class('law-detail')}]//*[@id='doc-body']//div[{has_class('bodytext')}]"
+HEADINGS = f"//*[{has_class('lawh3')}]"
+ATTACHMENT_LINKS = f"//*[{has_class('laws-download-file')}]//a[@href]"
+
+# Labels (accent-folded, lower case) → record fields.
+FIELD_LABELS: dict[str, str] = {
+    "so ki hieu": "doc_number",
+    "so ky hieu": "doc_number",
+    "so hieu": "doc_number",
+    "ngay ban hanh": "published",
+    "ngay bat dau hieu luc": "effective",
+    "ngay co hieu luc": "effective",
+    "ngay hieu luc": "effective",
+    "ngay het hieu luc": "expires",
+    "the loai": "doc_type",
+    "loai van ban": "doc_type",
+    "linh vuc": "category",
+    "co quan ban hanh": "issuer",
+    "nguoi ky": "signer",
+}
+DATE_FIELDS = frozenset({"published", "effective", "expires"})
+BODY_HEADINGS = frozenset({"noi dung", "toan van"})
+MISSING_VALUES = frozenset({"", "n/a", "na", "khong", "khong co", "khong so", "-", "--", "..."})
+
+
+def document_number(value: str | None) -> str | None:
+    """Return a document number as shown, or None for "Không số", "N/A" and blanks."""
+    value = normalize_text(value or "")
+    if label_key(value) in MISSING_VALUES or value.lower() in MISSING_VALUES:
+        return None
+    return value
+
+
+def _value(cell: etree._Element) -> str | None:
+    lines = [line for line in block_text(cell).split("\n") if line]
+    value = ", ".join(lines)
+    if value.lower() in MISSING_VALUES or label_key(value) in MISSING_VALUES:
+        return None
+    return value
+
+
+def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
+    """Return True for a NukeViet laws detail page."""
+    if first(doc, TITLE) is None:
+        return False
+    return any(FIELD_LABELS.get(label_key(label)) == "doc_number" for label, _ in _pairs_of(doc))
+
+
+def _pairs_of(doc: lxml.html.HtmlElement) -> list[tuple[str, etree._Element]]:
+    for xpath in FIELD_ROWS:
+        rows = doc.xpath(xpath)
+        if rows:
+            return label_pairs(rows)
+    return []
+
+
+class NukeVietLawPage:
+    """A NukeViet laws detail page: one method per record field, `to_item()` for the record."""
+
+    def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
+        self.doc = doc
+        self.url = url
+        self.fields: dict[str, str | None] = {}
+        for label, cell in _pairs_of(doc):
+            field = FIELD_LABELS.get(label_key(label))
+            if field and field not in self.fields:
+                self.fields[field] = _value(cell)
+
+    def _date(self, field: str) -> str | None:
+        value = self.fields.get(field)
+        return parse_vietnamese_date(value) if value else None
+
+    def title(self) -> str | None:
+        el = first(self.doc, TITLE)
+        text = normalize_text(el.text_content()) if el is not None else ""
+        return text or meta_content(self.doc, "og:title")
+
+    def summary(self) -> str | None:
+        title = first(self.doc, TITLE)
+        if title is not None:
+            found = title.xpath(ABSTRACT_AFTER_TITLE)
+            if found:
+                return block_text(found[0]).replace("\n", " ") or None
+        found = self.doc.xpath(ABSTRACT_4X)
+        return block_text(found[0]).replace("\n", " ") or None if found else None
+
+    def body(self) -> str | None:
+        found = self.doc.xpath(BODY_4X)
+        if found:
+            return "\n\n".join(paragraphs(found[0])) or None
+        parts: list[str] = []
+        for heading in self.doc.xpath(HEADINGS):
+            if label_key(heading.text_content()) not in BODY_HEADINGS:
+                continue
+            for sibling in heading.itersiblings():
+                if isinstance(sibling.tag, str) and "lawh3" in (sibling.get("class") or ""):
+                    break
+                if isinstance(sibling.tag, str):
+                    parts.extend(paragraphs(sibling))
+        return "\n\n".join(parts) or None
+
+    def published(self) -> str | None:
+        return self._date("published")
+
+    def effective(self) -> str | None:
+        return self._date("effective")
+
+    def expires(self) -> str | None:
+        return self._date("expires")
+
+    def doc_number(self) -> str | None:
+        return document_number(self.fields.get("doc_number"))
+
+    def doc_type(self) -> str | None:
+        return self.fields.get("doc_type")
+
+    def issuer(self) -> str | None:
+        return self.fields.get("issuer")
+
+    def signer(self) -> str | None:
+        return self.fields.get("signer")
+
+    def category(self) -> str | None:
+        return self.fields.get("category")
+
+    def attachments(self) -> list[dict[str, str]]:
+        base = document_base(self.doc, self.url)
+        found: dict[str, dict[str, str]] = {}
+        for a in self.doc.xpath(ATTACHMENT_LINKS):
+            url = absolute_url(base, a.get("href"))
+            if not url:
+                continue
+            strong = a.find("strong")
+            title = normalize_text((strong if strong is not None else a).text_content())
+            found.setdefault(url, {"url": url, "title": title or url.rsplit("/", 1)[-1]})
+        return list(found.values())
+
+    def doc_refs(self) -> list[str]:
+        own = self.doc_number()
+        text = "\n".join(filter(None, [self.summary(), self.body()]))
+        return [
+            n
+            for n in find_doc_numbers(text)
+            if not own or normalize_doc_number(n) != normalize_doc_number(own)
+        ]
+
+    def to_item(self) -> dict[str, Any]:
+        return empty_record(
+            self.url,
+            kind="document",
+            cms=CMS_NAME,
+            title=self.title(),
+            published=self.published(),
+            author=self.signer(),
+            summary=self.summary(),
+            body=self.body(),
+            category=self.category(),
+            doc_number=self.doc_number(),
+            doc_type=self.doc_type(),
+            issuer=self.issuer(),
+            signer=self.signer(),
+            effective=self.effective(),
+            expires=self.expires(),
+            doc_refs=self.doc_refs(),
+            attachments=self.attachments(),
+        )
+
+
+def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
+    """Return the record of a NukeViet laws document."""
+    return NukeVietLawPage(doc, url).to_item()
