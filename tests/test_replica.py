@@ -454,3 +454,24 @@ def test_module_entry_prints_url_and_serves() -> None:
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_head_and_attachment_data() -> None:
+    articles = [
+        *ARTICLES[1:],
+        {**SEED, "attachments": [{"file": "2021_01/kh.doc", "title": "Kế hoạch", "data": b"DOC"}]},
+    ]
+    with ReplicaPortal(content={**CONTENT, "articles": articles}) as running:
+        status, headers, body = fetch(running.url + "/uploads/tin-tuc/2021_01/kh.doc")
+        assert (status, body, headers["Content-Type"]) == (200, b"DOC", "application/msword")
+        request = urllib.request.Request(running.article_url(100), method="HEAD")
+        with _OPENER.open(request, timeout=5) as response:
+            assert response.status == 200 and response.read() == b""
+            assert int(response.headers["Content-Length"]) > 1000
+
+
+def test_fault_can_drop_the_connection() -> None:
+    with ReplicaPortal(content=CONTENT, faults={"/robots.txt": [0]}) as running:
+        with pytest.raises((urllib.error.URLError, ConnectionError)):
+            fetch(running.url + "/robots.txt")
+        assert fetch(running.url + "/robots.txt")[0] == 200

@@ -467,6 +467,8 @@ class ReplicaPortal:
         attachment = state.files.get(path)
         if attachment is not None:
             data = attachment.get("data")
+            if callable(data):
+                data = data()
             ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
             if data is None:
                 data = (
