@@ -13,13 +13,15 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str, data: Path | None = None, timeout: float = 600, check: bool = True,
-            **kwargs) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, data: Path | None = None, timeout: float = 600, check: bool = True, **kwargs
+) -> subprocess.CompletedProcess[str]:
     """Run `govarchive` in a fresh process (Twisted's reactor cannot restart in one)."""
     cmd = [sys.executable, "-m", "search_cli", *(["--data", str(data)] if data else []), *args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=REPO,
-                            env=env, **kwargs)
+    result = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env, **kwargs
+    )
     if check and result.returncode != 0:
         raise AssertionError(
             f"{' '.join(cmd)} exited {result.returncode}\nstdout:\n{result.stdout[-3000:]}"

@@ -22,6 +22,7 @@ DENY_PATHS = (
     r"/print/",
     r"/rss/?",
     r"/search/?",
+    r"/tags?/",
     r"/users?/",
     r"/admin/",
     r"/sendmail/",
