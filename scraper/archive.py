@@ -5,15 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import tomllib
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 from warcio.archiveiterator import ArchiveIterator
+
+if TYPE_CHECKING:
+    from scraper.portals import Portal
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +75,9 @@ class RecordInfo:
 class Capture:
     """An archived HTTP response: body content-decoded; a revisit carries the payload it refers to.
 
-    `warc_file`/`warc_offset` locate the response record holding the payload (as records cite
-    it); `record_file`/`record_offset` locate this capture's own record (the revisit, if any).
+    `warc_file`/`warc_offset`/`payload_fetched` locate and date the response record holding the
+    payload (as records cite it); `record_file`/`record_offset`/`fetched` are this capture's own
+    record (the revisit, if any).
     """
 
     url: str
@@ -90,6 +92,7 @@ class Capture:
     revisit: bool
     record_file: str
     record_offset: int
+    payload_fetched: str = ""
     revisit_profile: str | None = None
     portal: str | None = None
     cms: str | None = None
@@ -305,6 +308,7 @@ def _capture(
         revisit=revisit,
         record_file=info.warc_file,
         record_offset=info.warc_offset,
+        payload_fetched=payload_info.fetched,
         revisit_profile=info.profile if revisit else None,
         portal=info.portal or payload_info.portal,
         cms=info.cms or payload_info.cms,
@@ -404,69 +408,92 @@ def capture_at(warc_dir: str | Path, warc_file: str, warc_offset: int) -> Captur
 # portals
 
 
-def load_portal_registry(path: str | Path) -> dict[str, str]:
-    """Map hosts (and host:port) to portal ids from `portals.toml`; empty when there is none."""
-    path = Path(path)
-    if not path.is_file():
-        return {}
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    entries: list[tuple[str, dict[str, Any]]] = []
-    for key, value in data.items():
-        if isinstance(value, list):  # [[portal]] / [[portals]] arrays of tables
-            entries += [(str(t.get("id", "")), t) for t in value if isinstance(t, dict)]
-        elif isinstance(value, dict) and key in ("portal", "portals"):
-            entries += [(str(v.get("id", k)), v) for k, v in value.items() if isinstance(v, dict)]
-        elif isinstance(value, dict):  # [<id>] tables
-            entries.append((str(value.get("id", key)), value))
-    registry: dict[str, str] = {}
-    for portal_id, table in entries:
-        if not portal_id:
+def portal_for(url: str, registry: dict[str, Portal] | None = None) -> str:
+    """Return the portal id of `url` from the registry (`scraper.portals.load_registry`), else its host."""
+    from scraper.portals import portal_for_url
+
+    return portal_for_url(url, registry or {})
+
+
+# re-parsing
+
+Parser = Callable[..., dict[str, Any]]
+
+
+@dataclass
+class ReparseStats:
+    """Counts of one re-parse run."""
+
+    captures: int = 0
+    records: int = 0
+    listings: int = 0
+    skipped: int = 0
+    errors: int = 0
+
+
+def looks_like_html(capture: Capture) -> bool:
+    """Whether a capture is an HTML page, by Content-Type or, without one, by its first bytes."""
+    if capture.content_type is not None:
+        return capture.is_html
+    head = capture.body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def reparse_records(
+    warc_dir: str | Path,
+    registry: dict[str, Portal] | None = None,
+    *,
+    parse: Parser | None = None,
+    stats: ReparseStats | None = None,
+    progress: Callable[[ReparseStats], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield a record per URL from its latest 200 HTML capture (in capture URL order), with today's parsers.
+
+    `portal` comes from the capture (the crawl's portal) or the registry; `cms` likewise, so a
+    per-portal parser override is kept. Listings, non-HTML captures and parse errors are counted
+    in `stats`, not yielded.
+    """
+    from scraper.record import RECORD_FIELDS, empty_record
+
+    if parse is None:
+        from scraper.parsers import parse_page as parse
+    from scraper.parsers import ParseError
+
+    stats = stats if stats is not None else ReparseStats()
+    registry = registry or {}
+    for capture in latest_captures(warc_dir, ok_only=True):
+        stats.captures += 1
+        if progress is not None:
+            progress(stats)
+        if not looks_like_html(capture):
+            stats.skipped += 1
             continue
-        for url in _registry_urls(table):
-            for key in _host_keys(url):
-                registry.setdefault(key, portal_id)
-    return registry
-
-
-def _registry_urls(table: dict[str, Any]) -> list[str]:
-    urls: list[str] = []
-    for key in (
-        "url",
-        "urls",
-        "start_url",
-        "start_urls",
-        "host",
-        "hosts",
-        "domain",
-        "domains",
-        "base_url",
-    ):
-        value = table.get(key)
-        if isinstance(value, str):
-            urls.append(value)
-        elif isinstance(value, list):
-            urls += [v for v in value if isinstance(v, str)]
-    return urls
-
-
-def _host_keys(url_or_host: str) -> list[str]:
-    parts = urlsplit(url_or_host if "//" in url_or_host else f"//{url_or_host}")
-    host = (parts.hostname or "").lower()
-    if not host:
-        return []
-    keys = [f"{host}:{parts.port}"] if parts.port else []
-    return [*keys, host.removeprefix("www.")]
-
-
-def portal_for(url: str, registry: dict[str, str] | None = None) -> str:
-    """Return the portal id of `url` from a registry (`load_portal_registry`), else its host."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if registry:
-        if parts.port and f"{host}:{parts.port}" in registry:
-            return registry[f"{host}:{parts.port}"]
-        bare = host.removeprefix("www.")
-        if bare in registry:
-            return registry[bare]
-    return host
+        portal = capture.portal or portal_for(capture.url, registry)
+        entry = registry.get(portal)
+        cms = capture.cms or (entry.cms if entry is not None else None)
+        try:
+            parsed = parse(capture.url, capture.body, cms=cms, portal=portal)
+        except ParseError as exc:
+            stats.errors += 1
+            logger.info("%s: not parsed: %s", capture.url, exc)
+            continue
+        except Exception:
+            stats.errors += 1
+            logger.exception("%s: parser failed", capture.url)
+            continue
+        if parsed.get("kind") == "listing":
+            stats.listings += 1
+            continue
+        url = parsed.get("url") or capture.url  # the parser's canonical URL, as the crawl keeps it
+        record = empty_record(url)
+        record.update({key: value for key, value in parsed.items() if key in RECORD_FIELDS})
+        record.update(
+            url=url,
+            portal=portal,
+            fetched=capture.payload_fetched,
+            digest=capture.digest,
+            warc_file=capture.warc_file,
+            warc_offset=capture.warc_offset,
+        )
+        stats.records += 1
+        yield record

@@ -26,7 +26,7 @@ SKIP_KEY = "dont_revalidate"
 class ConditionalRequestMiddleware:
     """Add validators from the capture index to requests for archived URLs; let 304 reach the spider.
 
-    On when `CONDITIONAL_REQUESTS = True` and `WARC_DIR` (or `CAPTURE_INDEX`) is set. A 304 answer
+    On when `CONDITIONAL_REQUESTS = True` and `WARC_DIR` (or `CAPTURE_INDEX_PATH`) is set. A 304 answer
     gets `meta["not_modified"] = True` and 304 added to `meta["handle_httpstatus_list"]` (keeping
     the spider's own list), so HttpErrorMiddleware lets it through. `meta["dont_revalidate"]`
     skips a request; robots.txt is never revalidated.
@@ -38,14 +38,14 @@ class ConditionalRequestMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
-        """Build from settings `CONDITIONAL_REQUESTS`, `WARC_DIR`, `CAPTURE_INDEX`."""
+        """Build from settings `CONDITIONAL_REQUESTS`, `WARC_DIR`, `CAPTURE_INDEX_PATH`."""
         settings = crawler.settings
         if not settings.getbool("CONDITIONAL_REQUESTS"):
             raise NotConfigured("CONDITIONAL_REQUESTS is off")
         warc_dir = settings.get("WARC_DIR")
-        override = settings.get("CAPTURE_INDEX")
+        override = settings.get("CAPTURE_INDEX_PATH")
         if not warc_dir and not override:
-            raise NotConfigured("CONDITIONAL_REQUESTS needs WARC_DIR or CAPTURE_INDEX")
+            raise NotConfigured("CONDITIONAL_REQUESTS needs WARC_DIR or CAPTURE_INDEX_PATH")
         middleware = cls(crawler, CaptureIndex(capture_index_path(warc_dir or ".", override)))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -72,7 +72,7 @@ class ConditionalRequestMiddleware:
         if row.last_modified:
             request.headers[b"If-Modified-Since"] = row.last_modified
         request.meta[CONDITIONAL_KEY] = True
-        if self.crawler.stats:
+        if self.crawler.stats is not None:
             self.crawler.stats.inc_value("conditional/requests")
         return None
 
@@ -94,6 +94,6 @@ class ConditionalRequestMiddleware:
             allowed = [int(code) for code in allowed]
             if 304 not in allowed:
                 request.meta["handle_httpstatus_list"] = [*allowed, 304]
-        if self.crawler.stats:
+        if self.crawler.stats is not None:
             self.crawler.stats.inc_value("conditional/not_modified")
         return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 META_KEY = "warc_capture"
 DEFAULT_MAX_SIZE = 100 * 1024 * 1024
 DEFAULT_MAX_RESPONSE_SIZE = 50 * 1024 * 1024
+# one sequence per process: several crawlers in one run (one per portal) never share a file name
+_FILE_SEQUENCE = itertools.count()
 _DROPPED_RESPONSE_HEADERS = frozenset({b"transfer-encoding"})
 
 
@@ -86,12 +89,11 @@ class WarcCapture:
         self._writer: WARCWriter | None = None
         self._file_name = ""
         self._warcinfo_id = ""
-        self._seq = 0
         self._hostname = socket.gethostname()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCapture:
-        """Build from settings `WARC_DIR`, `WARC_MAX_SIZE`, `WARC_MAX_RESPONSE_SIZE`, `CAPTURE_INDEX`."""
+        """Build from settings `WARC_DIR`, `WARC_MAX_SIZE`, `WARC_MAX_RESPONSE_SIZE`, `CAPTURE_INDEX_PATH`."""
         settings = crawler.settings
         warc_dir = settings.get("WARC_DIR")
         if not warc_dir:
@@ -99,7 +101,7 @@ class WarcCapture:
         ext = cls(
             crawler,
             Path(warc_dir),
-            index_path=capture_index_path(warc_dir, settings.get("CAPTURE_INDEX")),
+            index_path=capture_index_path(warc_dir, settings.get("CAPTURE_INDEX_PATH")),
             max_size=settings.getint("WARC_MAX_SIZE", DEFAULT_MAX_SIZE),
             max_response_size=settings.getint("WARC_MAX_RESPONSE_SIZE", DEFAULT_MAX_RESPONSE_SIZE),
             revisits=settings.getbool("WARC_REVISITS", True),
@@ -116,7 +118,7 @@ class WarcCapture:
             request.meta[META_KEY] = self.capture(response, request, spider)
         except Exception:
             logger.exception("WARC capture failed for %s", response.url)
-            if self.crawler.stats:
+            if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("warc/errors")
 
     def spider_closed(self, spider: Spider) -> None:
@@ -248,7 +250,7 @@ class WarcCapture:
             )
 
         stats = self.crawler.stats
-        if stats:
+        if stats is not None:
             stats.inc_value("warc/records")
             stats.inc_value(f"warc/{'revisit' if revisit_profile else 'response'}")
             stats.inc_value("warc/bytes_payload", len(body))
@@ -344,9 +346,8 @@ class WarcCapture:
         moment = datetime.now(UTC)
         name = (
             f"govarchive-{moment.strftime('%Y%m%d%H%M%S')}{moment.microsecond // 1000:03d}"
-            f"-{self._seq:05d}-{os.getpid()}.warc.gz"
+            f"-{next(_FILE_SEQUENCE):05d}-{os.getpid()}.warc.gz"
         )
-        self._seq += 1
         path = self.warc_dir / name
         self._file = open(path, "xb")  # kept open across callbacks, closed on rotation
         self._file_name = name
