@@ -53,3 +53,19 @@ GOVARCHIVE_INDEX_DIR = f"{GOVARCHIVE_DATA}/index"
 
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 30.0
+
+# Every response into WARC (set WARC_DIR to switch it on; the CLI points it at DATA/warc).
+WARC_DIR = os.environ.get("GOVARCHIVE_WARC_DIR", f"{GOVARCHIVE_DATA}/warc")
+CAPTURE_INDEX_PATH = f"{GOVARCHIVE_DATA}/state/captures.sqlite"
+WARC_MAX_SIZE = 100 * 1024 * 1024
+WARC_MAX_RESPONSE_SIZE = 50 * 1024 * 1024
+EXTENSIONS = {
+    "scraper.extensions.warc.WarcCapture": 100,
+    "scraper.progress.CrawlProgress": 500,
+}
+GOVARCHIVE_PROGRESS_INTERVAL = 5.0
+# Conditional requests (ETag / Last-Modified) for pages already archived: 304 → revisit record.
+CONDITIONAL_REQUESTS = True
+DOWNLOADER_MIDDLEWARES = {
+    "scraper.middlewares.ConditionalRequestMiddleware": 560,
+}

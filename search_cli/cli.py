@@ -37,6 +37,10 @@ def cli(ctx: click.Context, data_dir: Path, verbose: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not verbose:
+        # Scrapy's own INFO lines (settings, stats dumps) are for -v; progress stays.
+        for name in ("scrapy", "twisted", "py.warnings", "filelock"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     ctx.obj = DataLayout(data_dir)
 
 

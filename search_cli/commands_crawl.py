@@ -153,10 +153,12 @@ def demo(layout: DataLayout, serve: bool, port: int, query: str) -> None:
         summaries = run_crawls(demo_layout, [CrawlTarget(portal.url, DEMO_PORTAL)])
     for summary in summaries:
         click.echo(summary.line(), err=True)
-    from search_cli.commands_search import print_results
+    from search_cli.commands_search import search_command
 
     click.echo(f"\nTop results for {query!r}:", err=True)
-    print_results(demo_layout, query, limit=10)
+    ctx = click.get_current_context()
+    ctx.obj = demo_layout
+    ctx.invoke(search_command, query=query, limit=10)
     click.echo(
         f"\nSearch it yourself: govarchive --data {demo_layout.root} search 'dai hoi'", err=True
     )
