@@ -1,0 +1,571 @@
+"""Generic fallback for unknown layouts: schema.org JSON-LD, OpenGraph/meta, then main text.
+
+Also the helpers the other family parsers share: visible dates near a title, breadcrumbs,
+attachments, ISO dates in local time, the baochinhphu URL timestamp.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from scraper.parsers import xpaths_generic as X
+from scraper.parsers.base import (
+    absolute_url,
+    document_base,
+    first,
+    looks_like_name,
+    meta_content,
+    split_signature,
+    strip_site_name,
+)
+from scraper.parsers.dates import DEFAULT_TZ, parse_vietnamese_date
+from scraper.parsers.docnumbers import find_doc_numbers
+from scraper.parsers.text import (
+    BLOCK_TAGS,
+    Paragraph,
+    fold_accents,
+    normalize_text,
+    styled_paragraphs,
+)
+from scraper.record import empty_record
+
+__all__ = [
+    "CMS_NAME",
+    "GenericPage",
+    "attachments_in",
+    "breadcrumb_category",
+    "detect",
+    "drop",
+    "iso_local",
+    "json_ld_article",
+    "json_ld_objects",
+    "main_text_element",
+    "parse",
+    "url_date_hint",
+    "visible_date_after",
+]
+
+logger = logging.getLogger(__name__)
+
+CMS_NAME = "generic"
+
+# /<slug>-115yyMMddHHmmssNNN.htm: baochinhphu.vn / chinhphu.vn ids carry the publish time.
+URL_TIMESTAMP = re.compile(r"-\d{3}(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\d{3}\.html?$")
+MIN_TEXT_BLOCK = 25
+"""Blocks shorter than this (characters) do not vote for the main-text container."""
+MAX_DATE_LINE = 100
+"""A date line under a title is short; a longer text node means the body has begun."""
+DATE_LINE_WINDOW = 8
+"""How many text nodes after the title may hold the visible date."""
+MAX_LINK_DENSITY = 0.5
+MIN_META_SUMMARY = 40
+"""A meta description shorter than this is a site slogan, not a summary."""
+LOGIN_NAME = re.compile(r"^[a-z0-9_.\-]+$")
+
+
+# ---- shared helpers ---------------------------------------------------------------------------
+
+
+def iso_local(value: str | None, tz: str = DEFAULT_TZ) -> str | None:
+    """Return an ISO 8601 date-time moved to local time (`+07:00`); bare dates stay as they are."""
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return parse_vietnamese_date(value, tz=tz)
+    sign = 1 if tz[0] == "+" else -1
+    hours, minutes = int(tz[1:3]), int(tz[4:6])
+    local = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=local)
+    return parsed.astimezone(local).replace(microsecond=0).isoformat()
+
+
+def url_date_hint(url: str, tz: str = DEFAULT_TZ) -> str | None:
+    """Return the publish time carried by a baochinhphu-style id (`-115yyMMddHHmmssNNN.htm`)."""
+    match = URL_TIMESTAMP.search(urlsplit(url).path)
+    if not match:
+        return None
+    yy, month, day, hour, minute, second = (int(g) for g in match.groups())
+    try:
+        stamp = dt.datetime(2000 + yy, month, day, hour, minute, second)
+    except ValueError:
+        return None
+    return f"{stamp.isoformat()}{tz}"
+
+
+def drop(el: etree._Element, xpaths: Iterable[str]) -> None:
+    """Remove the elements matched by `xpaths` under `el`, keeping their tails."""
+    for xpath in xpaths:
+        for node in el.xpath(xpath):
+            if node is el or not isinstance(node, etree._Element) or node.getparent() is None:
+                continue
+            node.drop_tree() if isinstance(node, lxml.html.HtmlElement) else _remove(node)
+
+
+def _remove(node: etree._Element) -> None:
+    parent = node.getparent()
+    if parent is None:
+        return
+    tail = node.tail
+    if tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(node)
+
+
+def _folded(text: str) -> str:
+    return fold_accents(normalize_text(text)).lower()
+
+
+def _text(el: etree._Element | None) -> str:
+    return normalize_text(el.text_content()) if el is not None else ""
+
+
+def visible_date_after(el: etree._Element, tz: str = DEFAULT_TZ) -> str | None:
+    """Return the date shown in the short lines right after `el` (the title), before the body."""
+    seen = 0
+    for node in el.xpath(
+        "following::*[self::time[@datetime] or text()[normalize-space()]]"
+        "[not(ancestor-or-self::a)][not(ancestor-or-self::li)][not(ancestor-or-self::script)]"
+        "[not(ancestor-or-self::style)]"
+    ):
+        if node.tag == "time" and node.get("datetime"):
+            value = iso_local(node.get("datetime"), tz)
+            if value:
+                return value
+        own = normalize_text(" ".join(t for t in node.xpath("text()")))
+        if not own:
+            continue
+        if len(own) > MAX_DATE_LINE:
+            return None
+        value = parse_vietnamese_date(own, tz=tz)
+        if value:
+            return value
+        seen += 1
+        if seen >= DATE_LINE_WINDOW:
+            return None
+    return None
+
+
+def breadcrumb_category(
+    doc: etree._Element, url: str, title: str | None, xpaths: Sequence[str] = X.BREADCRUMB_ITEMS
+) -> str | None:
+    """Return the last breadcrumb that is neither home, the page itself nor its title."""
+    base = document_base(doc, url)
+    for xpath in xpaths:
+        names = []
+        for item in doc.xpath(xpath):
+            name = _text(item).strip(" »>/|")
+            links = item.xpath("self::a/@href | .//a/@href")
+            href = absolute_url(base, str(links[0])) if links else None
+            if not name or _folded(name) in X.HOME_CRUMBS or href == url or name == title:
+                continue
+            names.append(name)
+        if names:
+            return names[-1]
+    return None
+
+
+def is_attachment_url(url: str) -> bool:
+    """Return True if `url` points at a document file (`.pdf`, `.docx`, `.pdf.aspx`, ...)."""
+    path = unquote(urlsplit(url).path).lower()
+    if path.endswith(".aspx"):
+        path = path[: -len(".aspx")]
+    if path.endswith(X.ATTACHMENT_EXTENSIONS):
+        return True
+    # Liferay document library: /documents/<group>/<folder>/<file.ext>/<uuid>
+    return "/documents/" in path and any(f"{ext}/" in path for ext in X.ATTACHMENT_EXTENSIONS)
+
+
+def attachments_in(
+    elements: Iterable[etree._Element], base: str, *, predicate: Any = None
+) -> list[dict[str, str]]:
+    """Return `{url, title}` for the file links under `elements`, each URL once."""
+    check = predicate or is_attachment_url
+    found: dict[str, dict[str, str]] = {}
+    for el in elements:
+        for a in el.iter("a"):
+            url = absolute_url(base, a.get("href"))
+            if not url or not check(url):
+                continue
+            title = _text(a) or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+            found.setdefault(url, {"url": url, "title": title})
+    return list(found.values())
+
+
+def json_ld_objects(doc: etree._Element) -> list[dict[str, Any]]:
+    """Return every schema.org object in the page's JSON-LD, `@graph`s flattened."""
+    objects: list[dict[str, Any]] = []
+    for script in doc.xpath(X.JSON_LD):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            logger.debug("unreadable JSON-LD skipped")
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if "@graph" in item:
+                    stack.extend(item["@graph"] if isinstance(item["@graph"], list) else [])
+                if "@type" in item:
+                    objects.append(item)
+    return objects
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds if k}
+
+
+def json_ld_article(doc: etree._Element) -> dict[str, Any] | None:
+    """Return the page's JSON-LD article object (NewsArticle, Article, ...), else None."""
+    objects = json_ld_objects(doc)
+    for wanted in (X.ARTICLE_TYPES - {"webpage"}, {"webpage"}):
+        for obj in objects:
+            if _types(obj) & wanted and (obj.get("headline") or obj.get("datePublished")):
+                return obj
+    return None
+
+
+def _ld_text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return normalize_text(str(value)) if value else None
+
+
+def _link_density(el: etree._Element) -> float:
+    total = len(normalize_text(el.text_content()))
+    if not total:
+        return 0.0
+    links = sum(len(normalize_text(a.text_content())) for a in el.iter("a"))
+    return links / total
+
+
+def _chrome_like(el: etree._Element, words: Sequence[str]) -> bool:
+    marks = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return bool(marks.strip()) and any(w in marks for w in words)
+
+
+def main_text_element(doc: etree._Element) -> etree._Element | None:
+    """Return the element that holds the page's main text (paragraph-vote heuristic)."""
+    root = doc.find("body")
+    if root is None:
+        root = doc
+    scores: dict[etree._Element, float] = {}
+    for block in root.iter("p", "div", "td", "pre", "blockquote"):
+        if block.tag in ("div", "td") and any(
+            isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in block
+        ):
+            continue
+        if any(a.tag in ("nav", "header", "footer", "aside") for a in block.iterancestors()):
+            continue
+        text = normalize_text(block.text_content())
+        if len(text) < MIN_TEXT_BLOCK:
+            continue
+        weight = len(text) * (1 - _link_density(block))
+        parent = block.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0.0) + weight
+        grand = parent.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0.0) + weight / 2
+    if not scores:
+        return None
+    return max(scores, key=lambda el: scores[el])
+
+
+INNER_CHROME = (
+    "related",
+    "other",
+    "tinkhac",
+    "tin-khac",
+    "share",
+    "social",
+    "tags",
+    "comment",
+    "print",
+    "widget",
+    "author",
+    "meta",
+    "date",
+    "time",
+    "sapo",
+    "summary",
+    "lead",
+    "tomtat",
+    "title",
+    "breadcrumb",
+    "duongdan",
+    "ngay",
+    "rating",
+    "toolbar",
+    "tool-",
+    "button",
+)
+
+
+def clean_main_text(el: etree._Element) -> etree._Element:
+    """Return a copy of the main-text element without inner chrome and link lists."""
+    el = copy.deepcopy(el)
+    drop(el, X.CHROME)
+    for node in list(el.iter()):
+        if node is el or not isinstance(node.tag, str) or node.getparent() is None:
+            continue
+        if _chrome_like(node, INNER_CHROME):
+            _remove(node)
+    for node in list(el.iter("div", "ul", "ol", "table", "p", "section")):
+        if node is el or node.getparent() is None:
+            continue
+        text = normalize_text(node.text_content())
+        if text and _link_density(node) > MAX_LINK_DENSITY and len(node.xpath(".//a")) >= 2:
+            _remove(node)
+    return el
+
+
+def body_parts(
+    container: etree._Element | None,
+    *,
+    skip: Iterable[str | None] = (),
+    extra_candidates: Sequence[str] = (),
+) -> tuple[list[str], str | None, str | None]:
+    """Split a cleaned container into `(paragraphs, author, source)`, dropping `skip` lines."""
+    if container is None:
+        return [], None, None
+    skipped = {normalize_text(s) for s in skip if s}
+    labels = X.ATTACHMENT_LABELS
+    items: list[Paragraph] = []
+    for p in styled_paragraphs(container):
+        if p.text in skipped:
+            continue
+        folded = _folded(p.text).rstrip(": ")
+        if folded in labels:
+            continue
+        items.append(p)
+    return split_signature(items, extra_candidates)
+
+
+# ---- the fallback page ------------------------------------------------------------------------
+
+
+class GenericPage:
+    """An article from an unknown layout: one method per record field, `to_item()`."""
+
+    def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
+        self.doc = doc
+        self.url = url
+        self.base = document_base(doc, url)
+        self.ld = json_ld_article(doc) or {}
+        self._title_el: etree._Element | None = None
+        self._title: str | None = None
+        self._parts: tuple[list[str], str | None, str | None] | None = None
+        self._container: etree._Element | None = None
+        self._container_found = False
+
+    # -- title ----------------------------------------------------------------------------------
+
+    def _meta_title(self) -> str | None:
+        site = meta_content(self.doc, "og:site_name")
+        title = meta_content(self.doc, "og:title")
+        if not title:
+            title_el = self.doc.find(".//title")
+            title = _text(title_el) or None
+        return strip_site_name(title, site) if title else None
+
+    def title(self) -> str | None:
+        if self._title is not None:
+            return self._title or None
+        hints = [h for h in (_ld_text(self.ld.get("headline")), self._meta_title()) if h]
+        title_tag = _text(self.doc.find(".//title"))
+        if title_tag:
+            hints.append(title_tag)
+        best: tuple[str, etree._Element] | None = None
+        for xpath in X.TITLE_HEADINGS:
+            for heading in self.doc.xpath(xpath):
+                text = _text(heading)
+                if len(text) < 10:
+                    continue
+                if any(h == text or h.startswith(text) or text.startswith(h) for h in hints):
+                    best = (text, heading)
+                    break
+            if best:
+                break
+        if best is None:
+            heading = first(self.doc, ("//h1",))
+            if heading is not None and _text(heading) and not hints[:2]:
+                best = (_text(heading), heading)
+        if best is not None:
+            self._title, self._title_el = best
+        else:
+            self._title = hints[0] if hints else ""
+        return self._title or None
+
+    # -- dates ----------------------------------------------------------------------------------
+
+    def published(self) -> str | None:
+        self.title()
+        if self._title_el is not None:
+            visible = visible_date_after(self._title_el)
+            if visible:
+                return visible
+        for value in (
+            self.ld.get("datePublished"),
+            meta_content(self.doc, "article:published_time"),
+            meta_content(self.doc, "datePublished"),
+            meta_content(self.doc, "pubdate"),
+        ):
+            local = iso_local(str(value)) if value else None
+            if local:
+                return local
+        return url_date_hint(self.url)
+
+    # -- text -----------------------------------------------------------------------------------
+
+    def _summary_element(self) -> etree._Element | None:
+        for xpath in X.SUMMARY_ELEMENTS:
+            for el in self.doc.xpath(xpath):
+                if el.tag in ("body", "html", "meta") or el.xpath("ancestor::li"):
+                    continue
+                if len(_text(el)) >= MIN_META_SUMMARY:
+                    return el
+        return None
+
+    def summary(self) -> str | None:
+        el = self._summary_element()
+        if el is not None:
+            return _text(el)
+        for value in (
+            _ld_text(self.ld.get("description")),
+            meta_content(self.doc, "og:description"),
+            meta_content(self.doc, "description"),
+        ):
+            if value and len(value) >= MIN_META_SUMMARY:
+                return value
+        return None
+
+    def container(self) -> etree._Element | None:
+        if not self._container_found:
+            found = main_text_element(self.doc)
+            self._container = clean_main_text(found) if found is not None else None
+            self._container_found = True
+        return self._container
+
+    def _body_parts(self) -> tuple[list[str], str | None, str | None]:
+        if self._parts is None:
+            self._parts = body_parts(self.container(), skip=(self.title(), self.summary()))
+        return self._parts
+
+    def body(self) -> str | None:
+        return "\n\n".join(self._body_parts()[0]) or None
+
+    def author(self) -> str | None:
+        signed = self._body_parts()[1]
+        if signed:
+            return signed
+        for xpath in X.AUTHOR_ELEMENTS:
+            for el in self.doc.xpath(xpath):
+                name = _text(el)
+                if name and looks_like_name(name):
+                    return name
+        for value in (_ld_text(self.ld.get("author")), meta_content(self.doc, "author")):
+            if value and looks_like_name(value) and not LOGIN_NAME.match(value):
+                return value
+        return None
+
+    def source(self) -> str | None:
+        return self._body_parts()[2]
+
+    # -- classification -------------------------------------------------------------------------
+
+    def category(self) -> str | None:
+        section = _ld_text(self.ld.get("articleSection")) or meta_content(
+            self.doc, "article:section"
+        )
+        return section or breadcrumb_category(self.doc, self.url, self.title())
+
+    def tags(self) -> list[str]:
+        keywords = self.ld.get("keywords")
+        if isinstance(keywords, str):
+            keywords = keywords.split(",")
+        if isinstance(keywords, list):
+            tags = [normalize_text(str(k)) for k in keywords]
+            if any(tags):
+                return list(dict.fromkeys(t for t in tags if t))
+        metas = [
+            normalize_text(m.get("content") or "")
+            for m in self.doc.iter("meta")
+            if m.get("property") == "article:tag"
+        ]
+        if any(metas):
+            return list(dict.fromkeys(t for t in metas if t))
+        for xpath in X.TAG_LINKS:
+            tags = [_text(a) for a in self.doc.xpath(xpath)]
+            if any(tags):
+                return list(dict.fromkeys(t for t in tags if t))
+        return []
+
+    def attachments(self) -> list[dict[str, str]]:
+        found = main_text_element(self.doc)
+        scope = (
+            [found.getparent() if found.getparent() is not None else found]
+            if found is not None
+            else []
+        )
+        return attachments_in(scope, self.base)
+
+    def doc_refs(self) -> list[str]:
+        return find_doc_numbers("\n".join(filter(None, [self.summary(), self.body()])))
+
+    def to_item(self) -> dict[str, Any]:
+        return empty_record(
+            self.url,
+            kind="article",
+            cms=CMS_NAME,
+            title=self.title(),
+            published=self.published(),
+            author=self.author(),
+            source=self.source(),
+            summary=self.summary(),
+            body=self.body(),
+            category=self.category(),
+            tags=self.tags(),
+            doc_refs=self.doc_refs(),
+            attachments=self.attachments(),
+        )
+
+
+def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
+    """Return True for any page with a body: the generic parser is the fallback."""
+    return doc.find("body") is not None
+
+
+def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
+    """Return the record of a page whose CMS no family parser recognises."""
+    return GenericPage(doc, url).to_item()

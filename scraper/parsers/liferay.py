@@ -1,0 +1,145 @@
+"""Liferay Portal articles: 6.2 (VNPT-built provincial portals) and 7.x asset publisher pages."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from scraper.parsers import xpaths_liferay as X
+from scraper.parsers.base import document_base, first, meta_content
+from scraper.parsers.dates import parse_vietnamese_date
+from scraper.parsers.docnumbers import find_doc_numbers
+from scraper.parsers.generic import (
+    attachments_in,
+    body_parts,
+    breadcrumb_category,
+    drop,
+)
+from scraper.parsers.text import normalize_text, styled_paragraphs
+from scraper.record import empty_record
+
+__all__ = ["CMS_NAME", "LiferayArticlePage", "detect", "is_liferay", "parse"]
+
+CMS_NAME = "liferay"
+
+
+def is_liferay(doc: lxml.html.HtmlElement) -> bool:
+    """Return True if `doc` was rendered by Liferay Portal (its scripts, portlet ids)."""
+    return any(doc.xpath(xpath) for xpath in X.LIFERAY_MARKUP)
+
+
+def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
+    """Return True for a Liferay article page (full asset view or an article URL)."""
+    if not is_liferay(doc):
+        return False
+    if doc.xpath(X.ARTICLE_ROOTS[0]):
+        return True
+    return bool(X.DETAIL_URL.search(url)) and first(doc, X.ARTICLE_ROOTS) is not None
+
+
+def _text(el: etree._Element | None) -> str:
+    return normalize_text(el.text_content()) if el is not None else ""
+
+
+class LiferayArticlePage:
+    """A Liferay web-content article: one method per record field, `to_item()`."""
+
+    def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
+        self.doc = doc
+        self.url = url
+        self.base = document_base(doc, url)
+        root = first(doc, X.ARTICLE_ROOTS)
+        self.root: etree._Element = root if root is not None else doc
+        self.content = first(self.root, X.CONTENT)
+        self._parts: tuple[list[str], str | None, str | None] | None = None
+
+    def title(self) -> str | None:
+        text = _text(first(self.root, X.TITLE))
+        if text:
+            return text
+        return meta_content(self.doc, "og:title")
+
+    def published(self) -> str | None:
+        for xpath in X.PUBLISHED:
+            for el in self.root.xpath(xpath):
+                value = parse_vietnamese_date(el.text_content())
+                if value:
+                    return value
+        return None
+
+    def summary(self) -> str | None:
+        if self.content is None:
+            return None
+        text = _text(first(self.content, X.SUMMARY))
+        if text:
+            return text
+        # The asset summary is the page's meta description; templates often repeat it, bold,
+        # as the first paragraph of the content.
+        description = meta_content(self.doc, "description")
+        paragraphs = styled_paragraphs(self.content)
+        if description and paragraphs and paragraphs[0].bold:
+            lead = paragraphs[0].text
+            if lead == description or lead.startswith(description.rstrip(". …")):
+                return lead
+        return None
+
+    def _body_parts(self) -> tuple[list[str], str | None, str | None]:
+        if self._parts is None:
+            if self.content is None:
+                self._parts = ([], None, None)
+            else:
+                content = copy.deepcopy(self.content)
+                drop(content, X.NOT_BODY)
+                self._parts = body_parts(content, skip=(self.summary(), self.title()))
+        return self._parts
+
+    def body(self) -> str | None:
+        return "\n\n".join(self._body_parts()[0]) or None
+
+    def author(self) -> str | None:
+        return self._body_parts()[1]
+
+    def source(self) -> str | None:
+        return self._body_parts()[2]
+
+    def category(self) -> str | None:
+        crumb = breadcrumb_category(self.doc, self.url, self.title(), X.BREADCRUMBS)
+        return crumb or _text(first(self.root, X.PORTLET_TITLE)) or None
+
+    def tags(self) -> list[str]:
+        for xpath in X.TAGS:
+            tags = [_text(a) for a in self.doc.xpath(xpath)]
+            if any(tags):
+                return list(dict.fromkeys(t for t in tags if t))
+        return []
+
+    def attachments(self) -> list[dict[str, str]]:
+        return attachments_in([self.content] if self.content is not None else [], self.base)
+
+    def doc_refs(self) -> list[str]:
+        return find_doc_numbers("\n".join(filter(None, [self.summary(), self.body()])))
+
+    def to_item(self) -> dict[str, Any]:
+        return empty_record(
+            self.url,
+            kind="article",
+            cms=CMS_NAME,
+            title=self.title(),
+            published=self.published(),
+            author=self.author(),
+            source=self.source(),
+            summary=self.summary(),
+            body=self.body(),
+            category=self.category(),
+            tags=self.tags(),
+            doc_refs=self.doc_refs(),
+            attachments=self.attachments(),
+        )
+
+
+def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
+    """Return the record of a Liferay article page."""
+    return LiferayArticlePage(doc, url).to_item()

@@ -1,0 +1,73 @@
+"""Selectors for Liferay 6.2 (VNPT-built portals) and Liferay 7 asset publisher / journal pages."""
+
+from __future__ import annotations
+
+import re
+
+from scraper.parsers.base import has_class
+
+LIFERAY_MARKUP = (
+    "//script[contains(@src, '/html/js/barebone.jsp') or contains(@src, '/html/js/everything.jsp')"
+    " or contains(@src, '/o/frontend-js-web/')]",
+    "//link[contains(@href, '/o/frontend-css-web/') or contains(@href, 'themeId=')]",
+    "//*[starts-with(@id, 'p_p_id_')]",
+    f"//*[{has_class('portlet-boundary')}]",
+    "//script[contains(., 'Liferay.Portlet') or contains(., 'Liferay.ThemeDisplay')]",
+)
+"""Any of these marks a page rendered by Liferay Portal."""
+
+DETAIL_URL = re.compile(r"/-/(?:view_content/\d+|asset_publisher/[^/]+/content/|\d+-\d+/?$)")
+"""Article URLs: 6.2 `/<page>/-/view_content/<id>-<slug>.html`, 7 `/web/guest/-/<id>-<id>`."""
+
+ARTICLE_ROOTS = (
+    f"//*[{has_class('asset-full-content')}]",
+    f"//*[{has_class('portlet-journal-content')} and not(ancestor::*[starts-with(@id, "
+    "'column-2') or starts-with(@id, 'column-3')])]",
+)
+"""The full-content view of one asset; a single journal-content portlet as a fallback."""
+
+CONTENT = (f".//*[{has_class('journal-content-article')}]", f".//*[{has_class('asset-content')}]")
+
+TITLE = (
+    f"ancestor::*[{has_class('portlet-body')}][1]//*[{has_class('taglib-header')}]"
+    f"//*[{has_class('header-title')}]",
+    f".//*[{has_class('asset-title')}]",
+    f".//*[{has_class('component-title')}]",
+    f".//*[{has_class('header-title')}]",
+    ".//h1 | .//h2",
+)
+
+PUBLISHED = (
+    f"ancestor-or-self::*[{has_class('portlet-body')}][1]//*[{has_class('assetPublishDate')}]"
+    f"[not(ancestor::*[{has_class('asset-abstract')}])]",
+    f".//*[{has_class('metadata-publish-date')} or {has_class('news-date')} or "
+    f"{has_class('date-publish')} or {has_class('publish-date')}]",
+    f".//*[contains(@class, 'date')][not(ancestor::*[{has_class('journal-content-article')}])]"
+    "[not(ancestor::li)]",
+)
+
+SUMMARY = (
+    f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
+    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')}]",
+)
+
+NOT_BODY = (
+    f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
+    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')}]",
+    f".//*[{has_class('attachments')} or {has_class('file-attachment')} or "
+    f"{has_class('taglib-social-bookmarks')} or {has_class('asset-ratings')}]",
+    ".//script",
+    ".//style",
+)
+
+BREADCRUMBS = (
+    "//*[@id='breadcrumbs']//li",
+    f"//*[{has_class('breadcrumb')}]//li",
+)
+
+PORTLET_TITLE = (f"ancestor::*[{has_class('portlet')}][1]//*[{has_class('portlet-title-text')}]",)
+
+TAGS = (
+    f"//*[{has_class('metadata-tags')}]//a",
+    f"//*[{has_class('taglib-asset-tags-summary')}]//a",
+)
