@@ -109,7 +109,8 @@ def run_crawls(
     """
     loopback = all(is_loopback(t.url) for t in targets)
     settings = crawl_settings(layout, loopback=loopback, **overrides)
-    process = CrawlerProcess(settings, install_root_handler=False)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # the caller logs
+    process = CrawlerProcess(settings)
     crawlers = []
     crawl_id = utc_stamp()
     for target in targets:

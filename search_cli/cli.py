@@ -15,6 +15,14 @@ class GovarchiveError(click.ClickException):
     """Raised when a command cannot do what was asked; printed as one line, exit code 1."""
 
 
+QUIET_LOGGERS = ("scrapy", "twisted", "py.warnings", "filelock", "whoosh")
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    """Keep libraries' INFO lines (settings, stats dumps) for -v; ours and warnings stay."""
+    return record.levelno >= logging.WARNING or not record.name.startswith(QUIET_LOGGERS)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data",
@@ -38,9 +46,8 @@ def cli(ctx: click.Context, data_dir: Path, verbose: bool) -> None:
         stream=sys.stderr,
     )
     if not verbose:
-        # Scrapy's own INFO lines (settings, stats dumps) are for -v; progress stays.
-        for name in ("scrapy", "twisted", "py.warnings", "filelock"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_libraries)
     ctx.obj = DataLayout(data_dir)
 
 
