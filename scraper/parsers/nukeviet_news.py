@@ -110,7 +110,8 @@ class NukeVietNewsPage:
     def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
         self.doc = doc
         self.url = url
-        self.root: etree._Element = first(doc, ARTICLE_ROOTS) or doc
+        root = first(doc, ARTICLE_ROOTS)
+        self.root: etree._Element = root if root is not None else doc
         self._split: tuple[list[str], str | None, str | None] | None = None
 
     # -- fields ---------------------------------------------------------------------------------

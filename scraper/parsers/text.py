@@ -89,10 +89,12 @@ BLOCK_TAGS: frozenset[str] = frozenset(
 CELL_TAGS: frozenset[str] = frozenset({"td", "th"})
 BOLD_TAGS: frozenset[str] = frozenset({"strong", "b", "h1", "h2", "h3", "h4", "h5", "h6"})
 CELL_SEPARATOR = " | "
+MAX_DATA_CELL_CHARS = 300
 
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
 _RIGHT_STYLE = re.compile(r"text-align\s*:\s*right", re.I)
 
+_Flags = tuple[bool, bool, bool]
 _BREAK = object()
 _CELL = object()
 
@@ -135,33 +137,53 @@ def _is_right(el: etree._Element) -> bool:
     return bool(_RIGHT_STYLE.search(el.get("style") or ""))
 
 
+def _is_data_table(table: etree._Element) -> bool:
+    """Return True for a table of short cells (a schedule, a list), not a page-layout table."""
+    if table.find(".//table") is not None:
+        return False
+    for cell in table.iter("td", "th"):
+        if len(cell.text_content()) > MAX_DATA_CELL_CHARS:
+            return False
+    return True
+
+
 def _tokens(root: etree._Element) -> list[object]:
     """Flatten `root` into text chunks `(text, bold, right)` and break/cell markers, in order."""
     out: list[object] = []
-    # entries: (node, closing, flags of the parent (for the tail), flags of the node)
-    stack: list[tuple[etree._Element, bool, tuple[bool, bool], tuple[bool, bool]]] = [
-        (root, False, (False, False), (False, False))
-    ]
+    # entries: (node, closing, flags for the tail, flags for the node); flags are
+    # (bold, right-aligned, inside a data table)
+    start: _Flags = (False, False, False)
+    stack: list[tuple[etree._Element, bool, _Flags, _Flags]] = [(root, False, start, start)]
     while stack:
         node, closing, outer, inner = stack.pop()
         tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        in_table = inner[2]
         if closing:
-            if tag in BLOCK_TAGS:
+            if tag in ("tr", "table"):
                 out.append(_BREAK)
+            elif tag in CELL_TAGS:
+                if not in_table:
+                    out.append(_BREAK)
+            elif tag in BLOCK_TAGS:
+                out.append((" ", *outer[:2]) if in_table else _BREAK)
             if node is not root and node.tail:
-                out.append((node.tail, *outer))
+                out.append((node.tail, *outer[:2]))
             continue
         if not tag or tag in SKIPPED_TAGS:
             if node is not root and node.tail:
-                out.append((node.tail, *outer))
+                out.append((node.tail, *outer[:2]))
             continue
-        flags = (inner[0] or _is_bold(node, tag), inner[1] or _is_right(node))
-        if tag in BLOCK_TAGS or tag == "br":
+        if tag == "table":
+            in_table = _is_data_table(node)
+        flags = (inner[0] or _is_bold(node, tag), inner[1] or _is_right(node), in_table)
+        if tag in ("tr", "table"):
             out.append(_BREAK)
         elif tag in CELL_TAGS:
-            out.append(_CELL)
+            out.append(_CELL if in_table else _BREAK)
+        elif tag in BLOCK_TAGS or tag == "br":
+            out.append((" ", *flags[:2]) if in_table else _BREAK)
         if node.text:
-            out.append((node.text, *flags))
+            out.append((node.text, *flags[:2]))
         stack.append((node, True, outer, flags))
         for child in reversed(node):
             stack.append((child, False, flags, flags))
