@@ -1,0 +1,117 @@
+"""Kentico CMS articles: `div.article h1`, `time.ct_time`, a closing "Nguồn: ..." line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from scraper.parsers import xpaths_kentico as X
+from scraper.parsers.base import document_base, first, meta_content
+from scraper.parsers.dates import parse_vietnamese_date
+from scraper.parsers.docnumbers import find_doc_numbers
+from scraper.parsers.generic import attachments_in, body_parts, breadcrumb_category
+from scraper.parsers.text import normalize_text, paragraphs
+from scraper.record import empty_record
+
+__all__ = ["CMS_NAME", "KenticoArticlePage", "detect", "is_kentico", "parse"]
+
+CMS_NAME = "kentico"
+
+
+def _text(el: etree._Element | None) -> str:
+    return normalize_text(el.text_content()) if el is not None else ""
+
+
+def is_kentico(doc: lxml.html.HtmlElement) -> bool:
+    """Return True if `doc` was served by Kentico (generator, CSRF field, CMSPages resources)."""
+    return any(doc.xpath(xpath) for xpath in X.KENTICO_MARKUP)
+
+
+def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
+    """Return True for a Kentico article page."""
+    if not is_kentico(doc):
+        return False
+    root = first(doc, X.ARTICLE_ROOTS)
+    return root is not None and first(root, X.BODY) is not None
+
+
+class KenticoArticlePage:
+    """A Kentico article: one method per record field, `to_item()`."""
+
+    def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
+        self.doc = doc
+        self.url = url
+        self.base = document_base(doc, url)
+        root = first(doc, X.ARTICLE_ROOTS)
+        self.root: etree._Element = root if root is not None else doc
+        self._parts: tuple[list[str], str | None, str | None] | None = None
+
+    def title(self) -> str | None:
+        return _text(first(self.root, X.TITLE)) or meta_content(self.doc, "og:title")
+
+    def published(self) -> str | None:
+        for xpath in X.PUBLISHED:
+            for el in self.root.xpath(xpath):
+                value = parse_vietnamese_date(el.text_content())
+                if value:
+                    return value
+        return None
+
+    def summary(self) -> str | None:
+        el = first(self.root, X.SUMMARY)
+        return " ".join(paragraphs(el)) or None if el is not None else None
+
+    def _body_parts(self) -> tuple[list[str], str | None, str | None]:
+        if self._parts is None:
+            self._parts = body_parts(first(self.root, X.BODY), skip=(self.summary(),))
+        return self._parts
+
+    def body(self) -> str | None:
+        return "\n\n".join(self._body_parts()[0]) or None
+
+    def author(self) -> str | None:
+        return self._body_parts()[1]
+
+    def source(self) -> str | None:
+        return self._body_parts()[2]
+
+    def category(self) -> str | None:
+        return breadcrumb_category(self.doc, self.url, self.title(), X.BREADCRUMB_ITEMS)
+
+    def tags(self) -> list[str]:
+        for xpath in X.TAGS:
+            tags = [_text(a) for a in self.root.xpath(xpath)]
+            if any(tags):
+                return list(dict.fromkeys(t for t in tags if t))
+        return []
+
+    def attachments(self) -> list[dict[str, str]]:
+        scope = [el for xpath in (*X.BODY, *X.ATTACHMENT_AREAS) for el in self.root.xpath(xpath)]
+        return attachments_in(scope, self.base)
+
+    def doc_refs(self) -> list[str]:
+        return find_doc_numbers("\n".join(filter(None, [self.summary(), self.body()])))
+
+    def to_item(self) -> dict[str, Any]:
+        return empty_record(
+            self.url,
+            kind="article",
+            cms=CMS_NAME,
+            title=self.title(),
+            published=self.published(),
+            author=self.author(),
+            source=self.source(),
+            summary=self.summary(),
+            body=self.body(),
+            category=self.category(),
+            tags=self.tags(),
+            doc_refs=self.doc_refs(),
+            attachments=self.attachments(),
+        )
+
+
+def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
+    """Return the record of a Kentico article page."""
+    return KenticoArticlePage(doc, url).to_item()

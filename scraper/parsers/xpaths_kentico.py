@@ -1,0 +1,28 @@
+"""Selectors for Kentico CMS portals (`div.article`, `time.ct_time`, `/getattachment/`)."""
+
+from __future__ import annotations
+
+from scraper.parsers.base import has_class
+
+KENTICO_MARKUP = (
+    "//meta[@name='generator'][contains(@content, 'Kentico')]",
+    "//input[@name='__CMSCsrfToken']",
+    "//script[contains(@src, '/CMSPages/')] | //link[contains(@href, '/CMSPages/')]",
+    "//*[contains(@class, 'CMSListMenu') or contains(@class, 'CMSBreadCrumbs')]",
+)
+"""Any of these marks a page served by Kentico."""
+
+ARTICLE_ROOTS = (
+    f"//div[{has_class('article')}][.//h1]",
+    f"//*[time[{has_class('ct_time')}] or */time[{has_class('ct_time')}]]",
+)
+TITLE = (".//h1",)
+PUBLISHED = (f".//time[{has_class('ct_time')}]", f".//*[{has_class('ct_time')}]", ".//time")
+SUMMARY = (f".//*[{has_class('ct_sapo')} or {has_class('ct_desc')} or {has_class('ct_summary')}]",)
+BODY = (f".//*[{has_class('ct_content')} or {has_class('ct_body')}]",)
+ATTACHMENT_AREAS = (f".//*[{has_class('ct_attach')}]", ".//*[contains(@class, 'attach')]")
+TAGS = (f".//*[{has_class('ct_tags')}]//a",)
+BREADCRUMB_ITEMS = (
+    "//*[contains(@class, 'CMSBreadCrumbsLink') or contains(@class, 'CMSBreadCrumbsCurrentItem')]",
+    f"//*[{has_class('breadcrumb')}]//*[self::a or self::span]",
+)
