@@ -1,0 +1,1 @@
+"""`govarchive serve`: the server-rendered search page for researchers (WSGI, Jinja2)."""
