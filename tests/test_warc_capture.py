@@ -510,3 +510,33 @@ def test_response_size_cap_marks_truncated(tmp_path: Path) -> None:
     assert capture.truncated and len(capture.raw_body) == 50
     check = warcio_cli("check", *map(str, warc_files(tmp_path / "data" / "warc")))
     assert check.returncode == 0, check.stdout
+
+
+def test_a_failed_write_is_logged_and_the_next_capture_starts_a_new_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import scrapy
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from scraper.extensions.warc import WarcCapture
+
+    crawler = get_crawler(scrapy.Spider, settings_dict={"WARC_DIR": str(tmp_path / "warc")})
+    ext = WarcCapture.from_crawler(crawler)
+    spider = scrapy.Spider(name="failing")
+
+    def fetch(n: int) -> scrapy.Request:
+        request = scrapy.Request(f"https://example.gov.vn/{n}.html")
+        response = HtmlResponse(request.url, body=page("T", str(n)), request=request)
+        ext.response_downloaded(response, request, spider)
+        return request
+
+    first = fetch(1).meta["warc_capture"]
+    ext._writer.write_record = lambda record: (_ for _ in ()).throw(OSError("disk full"))
+    with caplog.at_level(logging.ERROR):
+        assert "warc_capture" not in fetch(2).meta
+    assert "WARC capture failed" in caplog.text
+    assert fetch(3).meta["warc_capture"]["warc_file"] != first["warc_file"]
+    ext.spider_closed(spider)
+    assert len(warc_files(tmp_path / "warc")) == 2
+    assert len(list(iter_captures(tmp_path / "warc"))) == 2

@@ -118,6 +118,8 @@ class WarcCapture:
             request.meta[META_KEY] = self.capture(response, request, spider)
         except Exception:
             logger.exception("WARC capture failed for %s", response.url)
+            # a half-written record must stay the last one of its file: readers stop at it
+            self._close_file()
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("warc/errors")
 
@@ -380,9 +382,11 @@ class WarcCapture:
 
     def _close_file(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
-            self._writer = None
+            handle, self._file, self._writer = self._file, None, None
+            try:
+                handle.close()
+            except OSError:
+                logger.exception("cannot close WARC file %s", self._file_name)
 
 
 def _add_refers_to(record: Any, profile: str, row: CaptureRow) -> None:
