@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -50,6 +51,7 @@ __all__ = [
     "json_ld_article",
     "json_ld_objects",
     "main_text_element",
+    "memoized",
     "parse",
     "url_date_hint",
     "visible_date_after",
@@ -74,6 +76,21 @@ LOGIN_NAME = re.compile(r"^[a-z0-9_.\-]+$")
 
 
 # ---- shared helpers ---------------------------------------------------------------------------
+
+
+def memoized(method: Any) -> Any:
+    """Cache a page object's zero-argument method on the instance (fields call each other)."""
+    slot = f"_memo_{method.__name__}"
+
+    @functools.wraps(method)
+    def wrapper(self: Any) -> Any:
+        try:
+            return self.__dict__[slot]
+        except KeyError:
+            value = self.__dict__[slot] = method(self)
+            return value
+
+    return wrapper
 
 
 def iso_local(value: str | None, tz: str = DEFAULT_TZ) -> str | None:
@@ -385,9 +402,6 @@ class GenericPage:
         self.ld = json_ld_article(doc) or {}
         self._title_el: etree._Element | None = None
         self._title: str | None = None
-        self._parts: tuple[list[str], str | None, str | None] | None = None
-        self._container: etree._Element | None = None
-        self._container_found = False
 
     # -- title ----------------------------------------------------------------------------------
 
@@ -429,6 +443,7 @@ class GenericPage:
 
     # -- dates ----------------------------------------------------------------------------------
 
+    @memoized
     def published(self) -> str | None:
         self.title()
         if self._title_el is not None:
@@ -457,6 +472,7 @@ class GenericPage:
                     return el
         return None
 
+    @memoized
     def summary(self) -> str | None:
         el = self._summary_element()
         if el is not None:
@@ -470,17 +486,18 @@ class GenericPage:
                 return value
         return None
 
-    def container(self) -> etree._Element | None:
-        if not self._container_found:
-            found = main_text_element(self.doc)
-            self._container = clean_main_text(found) if found is not None else None
-            self._container_found = True
-        return self._container
+    @memoized
+    def _main_element(self) -> etree._Element | None:
+        return main_text_element(self.doc)
 
+    @memoized
+    def container(self) -> etree._Element | None:
+        found = self._main_element()
+        return clean_main_text(found) if found is not None else None
+
+    @memoized
     def _body_parts(self) -> tuple[list[str], str | None, str | None]:
-        if self._parts is None:
-            self._parts = body_parts(self.container(), skip=(self.title(), self.summary()))
-        return self._parts
+        return body_parts(self.container(), skip=(self.title(), self.summary()))
 
     def body(self) -> str | None:
         return "\n\n".join(self._body_parts()[0]) or None
@@ -532,7 +549,7 @@ class GenericPage:
         return []
 
     def attachments(self) -> list[dict[str, str]]:
-        found = main_text_element(self.doc)
+        found = self._main_element()
         scope = (
             [found.getparent() if found.getparent() is not None else found]
             if found is not None

@@ -11,7 +11,7 @@ from scraper.parsers import xpaths_kentico as X
 from scraper.parsers.base import document_base, first, meta_content
 from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.docnumbers import find_doc_numbers
-from scraper.parsers.generic import attachments_in, body_parts, breadcrumb_category
+from scraper.parsers.generic import attachments_in, body_parts, breadcrumb_category, memoized
 from scraper.parsers.text import normalize_text, paragraphs
 from scraper.record import empty_record
 
@@ -48,6 +48,7 @@ class KenticoArticlePage:
         self.root: etree._Element = root if root is not None else doc
         self._parts: tuple[list[str], str | None, str | None] | None = None
 
+    @memoized
     def title(self) -> str | None:
         return _text(first(self.root, X.TITLE)) or meta_content(self.doc, "og:title")
 
@@ -59,6 +60,7 @@ class KenticoArticlePage:
                     return value
         return None
 
+    @memoized
     def summary(self) -> str | None:
         el = first(self.root, X.SUMMARY)
         return " ".join(paragraphs(el)) or None if el is not None else None

@@ -17,6 +17,7 @@ from scraper.parsers.generic import (
     body_parts,
     breadcrumb_category,
     drop,
+    memoized,
 )
 from scraper.parsers.text import normalize_text, styled_paragraphs
 from scraper.record import empty_record
@@ -56,6 +57,7 @@ class LiferayArticlePage:
         self.content = first(self.root, X.CONTENT)
         self._parts: tuple[list[str], str | None, str | None] | None = None
 
+    @memoized
     def title(self) -> str | None:
         text = _text(first(self.root, X.TITLE))
         if text:
@@ -70,6 +72,7 @@ class LiferayArticlePage:
                     return value
         return None
 
+    @memoized
     def summary(self) -> str | None:
         if self.content is None:
             return None

@@ -18,6 +18,7 @@ from scraper.parsers.generic import (
     body_parts,
     breadcrumb_category,
     drop,
+    memoized,
     visible_date_after,
 )
 from scraper.parsers.text import fold_accents, normalize_text, paragraphs
@@ -97,6 +98,7 @@ class SharePointArticlePage:
     def _title_el(self) -> etree._Element | None:
         return first(self.doc, X.ARTICLE_TITLE)
 
+    @memoized
     def title(self) -> str | None:
         return _text(self._title_el()) or meta_content(self.doc, "og:title")
 
@@ -109,10 +111,12 @@ class SharePointArticlePage:
         title = self._title_el()
         return visible_date_after(title) if title is not None else None
 
+    @memoized
     def summary(self) -> str | None:
         el = first(self.doc, (X.ARTICLE_SUMMARY,))
         return " ".join(paragraphs(el)) or None if el is not None else None
 
+    @memoized
     def _byline(self) -> tuple[str | None, str | None]:
         author = source = None
         el = first(self.doc, (X.ARTICLE_BYLINE,))
@@ -131,6 +135,7 @@ class SharePointArticlePage:
             self._parts = body_parts(el, skip=(self.summary(),))
         return self._parts
 
+    @memoized
     def body(self) -> str | None:
         return "\n\n".join(self._body_parts()[0]) or None
 
@@ -204,9 +209,11 @@ class SharePointDocumentPage:
                     i += 1
         return fields
 
+    @memoized
     def title(self) -> str | None:
         return _text(first(self.doc, X.DOCUMENT_TITLE)) or meta_content(self.doc, "og:title")
 
+    @memoized
     def _full_text(self) -> str:
         return "\n".join(paragraphs(self.text_el)) if self.text_el is not None else ""
 
@@ -233,6 +240,7 @@ class SharePointDocumentPage:
                 return kind
         return None
 
+    @memoized
     def body(self) -> str | None:
         if self.text_el is None:
             return None
