@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 from lxml import etree
@@ -304,8 +305,6 @@ def meta_content(doc: etree._Element, key: str) -> str | None:
 
 def absolute_url(base: str, href: str | None) -> str | None:
     """Return `href` resolved against `base`, or None for empty, fragment or script links."""
-    from urllib.parse import urldefrag, urljoin
-
     href = (href or "").strip()
     if not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:")):
         return None

@@ -28,7 +28,7 @@ def _is_code(segment: str) -> bool:
     if not letters:
         return False
     upper = sum(1 for c in letters if c.isupper())
-    return upper >= 1 and upper * 2 >= len(letters) and (upper >= 2 or len(letters) == 1)
+    return upper >= 2 and upper * 2 >= len(letters)
 
 
 def _valid(number: str, tail: str) -> bool:

@@ -14,8 +14,8 @@ __all__ = ["is_detail_url", "is_listing", "listing_links", "listing_record"]
 DETAIL_PATH_PATTERNS: tuple[re.Pattern[str], ...] = (
     # NukeViet news: /[vi/][<module>/]<category>/<alias>-<id>.html
     re.compile(r"^/(?:[a-z]{2}/)?(?:[^/]+/)?[^/]+/[^/]+-\d+\.html?$"),
-    # NukeViet laws/dispatch: /<module>/detail/<alias>-<id>/ (dispatch also /detail/<id>)
-    re.compile(r"^/(?:[a-z]{2}/)?[^/]+/detail/(?:[^/]+-)?\d+/?$"),
+    # NukeViet laws /<module>/detail/<alias>-<id>/, dispatch /<module>/detail/<alias>/
+    re.compile(r"^/(?:[a-z]{2}/)?[^/]+/detail/[^/]+/?$"),
     # Liferay 6.2 /<page>/-/view_content/<id>-<slug>.html, Liferay 7 /web/guest/-/<id>-<id>
     re.compile(r"/-/view_content/\d+"),
     re.compile(r"/-/asset_publisher/[^/]+/content/"),
@@ -25,7 +25,7 @@ DETAIL_PATH_PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 # NukeViet without rewrite: index.php?nv=news&op=<category>/<alias>-<id>.html
 DETAIL_OP = re.compile(r"^(?:[^/]+/)?[^/]+-\d+(?:\.html?)?$")
-DETAIL_OP_MODULE = re.compile(r"^(?:detail/)?[^/]*\d+/?$")
+DETAIL_OP_MODULE = re.compile(r"^detail/[^/]+/?$")
 ASPX_ID_PARAMS: frozenset[str] = frozenset({"itemid", "id", "newsid", "docid", "articleid"})
 
 EXCLUDED_PATH = re.compile(
@@ -69,7 +69,7 @@ def is_detail_url(url: str) -> bool:
         op = query["op"][0]
         if EXCLUDED_OPS.match(op):
             return False
-        return bool(DETAIL_OP.match(op) or (DETAIL_OP_MODULE.match(op) and "detail" in op))
+        return bool(DETAIL_OP.match(op) or DETAIL_OP_MODULE.match(op))
     if EXCLUDED_PATH.search(path):
         return False
     return any(p.search(path) for p in DETAIL_PATH_PATTERNS)

@@ -20,7 +20,6 @@ __all__ = [
 # C0/C1 controls (tab, newline, CR, VT, FF become spaces instead), zero-width characters,
 # soft hyphen and byte-order marks: invisible, but they break search and comparison.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ufffe]")
-_WHITESPACE = re.compile(r"\s+")
 
 SKIPPED_TAGS: frozenset[str] = frozenset(
     {
@@ -112,9 +111,8 @@ def normalize_text(s: str) -> str:
     """Return `s` in NFC with invisible characters dropped and whitespace collapsed."""
     if not s:
         return ""
-    s = _INVISIBLE.sub("", s)
-    s = unicodedata.normalize("NFC", s)
-    return _WHITESPACE.sub(" ", s).strip()
+    s = unicodedata.normalize("NFC", _INVISIBLE.sub("", s))
+    return " ".join(s.split())
 
 
 def fold_accents(s: str) -> str:
@@ -204,7 +202,7 @@ def _flush(line: list[object], result: list[Paragraph]) -> None:
         if not text:
             continue
         texts.append(text)
-        visible = [chunk for chunk in cell if normalize_text(chunk[0])]
+        visible = [chunk for chunk in cell if _INVISIBLE.sub("", chunk[0]).strip()]
         bold = bold and all(chunk[1] for chunk in visible)
         right = right and all(chunk[2] for chunk in visible)
     if texts:

@@ -1,0 +1,130 @@
+"""NukeViet parsers against saved pages: one test per field, one for unexpected fields."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scraper.parsers import parse_page
+from scraper.parsers.base import load_html
+from scraper.parsers.registry import choose_parser
+from scraper.record import RECORD_FIELDS
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+FIXTURES = sorted(p.name for p in PAGES.glob("nukeviet*") if (p / "input.html").is_file())
+
+
+@functools.cache
+def fixture(name: str) -> tuple[str, bytes, dict[str, Any]]:
+    directory = PAGES / name
+    url = json.loads((directory / "meta.json").read_text(encoding="utf-8"))["url"]
+    expected = json.loads((directory / "expected.json").read_text(encoding="utf-8"))
+    return url, (directory / "input.html").read_bytes(), expected
+
+
+@functools.cache
+def parsed(name: str) -> dict[str, Any]:
+    url, html, _ = fixture(name)
+    return parse_page(url, html)
+
+
+def _cases() -> list[tuple[str, str]]:
+    return [(name, key) for name in FIXTURES for key in fixture(name)[2]]
+
+
+def test_there_are_enough_fixtures() -> None:
+    assert len(FIXTURES) >= 14
+
+
+@pytest.mark.parametrize(("name", "key"), _cases(), ids=[f"{n}-{k}" for n, k in _cases()])
+def test_field(name: str, key: str) -> None:
+    assert parsed(name)[key] == fixture(name)[2][key]
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_no_unexpected_fields(name: str) -> None:
+    assert set(parsed(name)) == set(fixture(name)[2])
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_records_carry_every_record_field(name: str) -> None:
+    record = parsed(name)
+    if record["kind"] != "listing":
+        assert tuple(record) == RECORD_FIELDS
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_str_input_gives_the_same_record(name: str) -> None:
+    url, html, _ = fixture(name)
+    assert parse_page(url, html.decode("utf-8")) == parsed(name)
+
+
+def test_hidden_microdata_date_is_not_the_published_time() -> None:
+    html = fixture("nukeviet_egov_seed")[1]
+    assert b'itemprop="datePublished">2021-01-27T08:12:45+07:00' in html
+    assert b"2021-01-26+0717:00:00" in html
+    assert parsed("nukeviet_egov_seed")["published"] == "2021-01-26T17:00:00+07:00"
+
+
+def test_schema_org_admin_login_is_never_the_author() -> None:
+    authors = {parsed(name).get("author") for name in FIXTURES}
+    assert "admin_tx" not in authors
+
+
+def test_signature_is_removed_from_the_body() -> None:
+    record = parsed("nukeviet_egov_seed")
+    assert record["author"] == "Thanh Vi-BTG Thị ủy"
+    assert "Thanh Vi" not in record["body"]
+    assert not record["body"].endswith("\n")
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_chrome_never_reaches_body_or_summary(name: str) -> None:
+    record = parsed(name)
+    text = "\n".join(filter(None, [record.get("body"), record.get("summary")]))
+    for chrome in ("Thống kê truy cập", "Powered by NukeViet", "Thời gian chờ", "Ý kiến bạn đọc",
+                   "Những tin cũ hơn", "Tập tin đính kèm", "TIM HIEU CCHC", "Từ khóa"):  # fmt: skip
+        assert chrome not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "cms"),
+    [
+        ("nukeviet_egov_seed", "nukeviet_news"),
+        ("nukeviet_45_default_tac_gia", "nukeviet_news"),
+        ("nukeviet_laws_44", "nukeviet_laws"),
+        ("nukeviet_laws_45", "nukeviet_laws"),
+        ("nukeviet_dispatch", "nukeviet_dispatch"),
+    ],
+)
+def test_registry_detects_the_family(name: str, cms: str) -> None:
+    url, html, _ = fixture(name)
+    module = choose_parser(load_html(html), url)
+    assert module is not None and module.CMS_NAME == cms
+
+
+@pytest.mark.parametrize("name", ["nukeviet_egov_seed", "nukeviet_laws_44", "nukeviet_dispatch"])
+def test_family_override_nukeviet_picks_the_same_parser(name: str) -> None:
+    url, html, _ = fixture(name)
+    assert parse_page(url, html, cms="nukeviet") == parsed(name)
+
+
+def test_forced_news_parser_still_treats_a_listing_as_a_listing() -> None:
+    url, html, expected = fixture("nukeviet_listing_category")
+    assert parse_page(url, html, cms="nukeviet_news") == expected
+
+
+def test_portal_is_filled_when_given() -> None:
+    url, html, _ = fixture("nukeviet_egov_byline_block")
+    assert parse_page(url, html, portal="tayninh-thixa")["portal"] == "tayninh-thixa"
+
+
+def test_listing_excludes_print_views_external_and_feed_links() -> None:
+    links = parsed("nukeviet_listing_category")["links"]
+    assert all(link.startswith("https://thixa.tayninh.gov.vn/") for link in links)
+    assert not [link for link in links if "/print/" in link or "/rss/" in link]
+    assert len(links) == len(set(links))
