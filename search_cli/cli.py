@@ -52,9 +52,9 @@ def cli(ctx: click.Context, data_dir: Path, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from search_cli import commands_crawl, commands_search
+    from search_cli import commands_archive, commands_crawl, commands_search
 
-    for module in (commands_crawl, commands_search):
+    for module in (commands_crawl, commands_search, commands_archive):
         for command in module.COMMANDS:
             cli.add_command(command)
 

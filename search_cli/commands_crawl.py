@@ -65,8 +65,15 @@ def crawl(layout: DataLayout, portals: tuple[str, ...]) -> None:
     Example: govarchive crawl https://trangbang.tayninh.gov.vn/
     """
     from scraper.crawl import run_crawls
+    from scraper.lock import ExclusiveLock, LockedError
 
-    summaries = run_crawls(layout, _targets(layout, portals))
+    targets = _targets(layout, portals)
+    try:
+        with ExclusiveLock(layout.state / "update.lock"):
+            summaries = run_crawls(layout, targets)
+    except LockedError as exc:
+        click.echo(f"Error: another crawl is running ({exc}); exiting", err=True)
+        sys.exit(ExitCode.LOCKED)
     for summary in summaries:
         click.echo(summary.line(), err=True)
     if any(s.finish_reason not in ("finished", "closespider_pagecount") for s in summaries):

@@ -124,18 +124,21 @@ class NukeVietSpider(scrapy.Spider):
 
     def parse(self, response: Response) -> Iterator[Any]:
         """Emit the page's record, then follow its in-portal links."""
+        body = response.body
         if response.status == 304:
             self.crawler.stats.inc_value("govarchive/unchanged")
-            return
-        if not isinstance(response, TextResponse) or not self.is_html(response):
+            body = self.archived_body(response)
+            if body is None:
+                return
+        elif not isinstance(response, TextResponse) or not self.is_html(response):
             return
         try:
-            result = parse_page(response.url, response.body, cms=self.cms, portal=self.portal)
+            result = parse_page(response.url, body, cms=self.cms, portal=self.portal)
         except ParseError as exc:
             self.logger.warning("not parsed: %s: %s", response.url, exc)
             self.crawler.stats.inc_value("govarchive/parse_errors")
             result = {"kind": "listing", "links": []}
-        if result.get("kind") in ("article", "document"):
+        if result.get("kind") in ("article", "document") and response.status != 304:
             yield from self.emit(self.complete(result, response), response)
         article_links = [u for u in result.get("links") or [] if self.in_portal(u)]
         # An incremental crawl walks a listing deeper only while it still finds new pages.
@@ -150,6 +153,21 @@ class NukeVietSpider(scrapy.Spider):
             if ARTICLE_PATH.search(urlsplit(link.url).path) and not self.wanted(link.url):
                 continue
             yield response.follow(link.url, callback=self.parse)
+
+    def archived_body(self, response: Response) -> bytes | None:
+        """The archived payload behind a 304, so an unchanged listing's links are still followed."""
+        capture = response.meta.get("warc_capture") or {}
+        warc_dir = self.settings.get("WARC_DIR")
+        if not warc_dir or capture.get("warc_file") is None:
+            return None
+        from scraper.archive import ArchiveError, capture_at
+
+        try:
+            archived = capture_at(warc_dir, capture["warc_file"], capture["warc_offset"])
+        except (OSError, ValueError, KeyError, ArchiveError) as exc:
+            self.logger.warning("archived copy of %s unreadable: %s", response.url, exc)
+            return None
+        return archived.body if archived.status == 200 else None
 
     def emit(self, record: dict[str, Any], response: Response) -> Iterator[dict[str, Any]]:
         """Yield a new or changed record once; count unchanged captures."""
