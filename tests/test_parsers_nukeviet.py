@@ -11,6 +11,7 @@ import pytest
 
 from scraper.parsers import parse_page
 from scraper.parsers.base import load_html
+from scraper.parsers.listing import is_detail_url, is_listing
 from scraper.parsers.registry import choose_parser
 from scraper.record import RECORD_FIELDS
 
@@ -128,3 +129,35 @@ def test_listing_excludes_print_views_external_and_feed_links() -> None:
     assert all(link.startswith("https://thixa.tayninh.gov.vn/") for link in links)
     assert not [link for link in links if "/print/" in link or "/rss/" in link]
     assert len(links) == len(set(links))
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("https://a.gov.vn/tin-tuc/tin-hoat-dong/bai-viet-1201.html", True),
+        ("https://a.gov.vn/vi/news/thoi-su/bai-viet-12.html", True),
+        ("https://a.gov.vn/van-ban/detail/Quyet-dinh-39-QD-UBND-135/", True),
+        ("https://a.gov.vn/cong-van/detail/cong-van-ve-viec-phong-chong-dich/", True),
+        ("https://a.gov.vn/index.php?language=vi&nv=news&op=thoi-su/bai-viet-12.html", True),
+        ("https://a.gov.vn/tin-tuc/-/view_content/123-bai-viet.html", True),
+        ("https://baochinhphu.vn/thu-tuong-chu-tri-hoi-nghi-115210524223812345.htm", True),
+        ("https://a.gov.vn/Pages/chi-tiet.aspx?ItemID=4521", True),
+        ("https://a.gov.vn/tin-tuc/print/tin-hoat-dong/bai-viet-1201.html", False),
+        ("https://a.gov.vn/tin-tuc/savefile/tin-hoat-dong/bai-viet-1201.html", False),
+        ("https://a.gov.vn/index.php?language=vi&nv=news&op=print/thoi-su/bai-viet-12.html", False),
+        ("https://a.gov.vn/tin-tuc/tin-hoat-dong/", False),
+        ("https://a.gov.vn/tin-tuc/tin-hoat-dong/page-2/", False),
+        ("https://a.gov.vn/uploads/news/2021_01/bao-cao-12.pdf", False),
+        ("https://a.gov.vn/tin-tuc/rss/tin-hoat-dong/", False),
+    ],
+)
+def test_is_detail_url(url: str, detail: bool) -> None:
+    assert is_detail_url(url) is detail
+
+
+def test_a_page_at_a_detail_url_is_never_a_listing() -> None:
+    links = "".join(f'<li><a href="/tin/bai-{i}-{i}.html">Bài {i}</a></li>' for i in range(20))
+    markup = f"<html><body><h1>Tiêu đề</h1><p>Ngắn.</p><ul>{links}</ul></body></html>"
+    doc = load_html(markup)
+    assert is_listing(doc, "https://a.gov.vn/tin/cac-bai-viet/")
+    assert not is_listing(doc, "https://a.gov.vn/tin/mot-bai-viet-99.html")

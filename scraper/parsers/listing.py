@@ -47,7 +47,7 @@ NUKEVIET_MARKUP = (
 HOME_PATHS = re.compile(r"^/(?:[a-z]{2}/?)?(?:index\.php)?$")
 LISTING_PATH = re.compile(r"/page-\d+/?$|/(?:news|tin-tuc|laws|van-ban|dispatch|cong-van)/?$")
 MIN_LISTING_LINKS = 5
-MAX_LISTING_TEXT_BLOCK = 800
+MAX_LISTING_TEXT_BLOCK = 1500
 
 
 def _site(netloc: str) -> str:
@@ -107,8 +107,14 @@ def _is_nukeviet(doc: lxml.html.HtmlElement) -> bool:
     return bool(doc.xpath(NUKEVIET_GENERATOR) or doc.xpath(NUKEVIET_MARKUP))
 
 
-def _longest_paragraph(doc: lxml.html.HtmlElement) -> int:
-    return max((len(p.text_content()) for p in doc.iter("p")), default=0)
+def _largest_text_block(doc: lxml.html.HtmlElement) -> int:
+    """Return the most paragraph text under one parent: an article body has a lot."""
+    sizes: dict[lxml.html.HtmlElement, int] = {}
+    for p in doc.iter("p"):
+        parent = p.getparent()
+        if parent is not None:
+            sizes[parent] = sizes.get(parent, 0) + len(p.text_content().strip())
+    return max(sizes.values(), default=0)
 
 
 def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
@@ -116,12 +122,14 @@ def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
     links = listing_links(doc, url)
     if not links:
         return False
+    if is_detail_url(url):
+        return False
     path = urlsplit(url).path.lower()
     if HOME_PATHS.match(path) and not parse_qs(urlsplit(url).query).get("op"):
         return True
     if LISTING_PATH.search(path) or _is_nukeviet(doc):
         return True
-    return len(links) >= MIN_LISTING_LINKS and _longest_paragraph(doc) < MAX_LISTING_TEXT_BLOCK
+    return len(links) >= MIN_LISTING_LINKS and _largest_text_block(doc) < MAX_LISTING_TEXT_BLOCK
 
 
 def listing_record(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
