@@ -161,7 +161,18 @@ class CaptureLookup:
 
     def locate_many(self, urls: Iterable[str]) -> dict[str, Location]:
         """The WARC location of each URL that was archived (URLs without one are left out)."""
-        wanted = list(dict.fromkeys(u for u in urls if u))
+        asked = list(dict.fromkeys(u for u in urls if u))
+        variants = {u: url_variants(u) for u in asked}
+        wanted = list(dict.fromkeys(v for vs in variants.values() for v in vs))
+        found = self._locate(wanted)
+        located: dict[str, Location] = {}
+        for url, forms in variants.items():
+            hit = next((found[v] for v in forms if v in found), None)
+            if hit is not None:
+                located[url] = hit
+        return located
+
+    def _locate(self, wanted: list[str]) -> dict[str, Location]:
         found: dict[str, Location] = {}
         conn = self._connect()
         if conn is not None:
@@ -186,6 +197,16 @@ class CaptureLookup:
     def locate(self, url: str) -> Location | None:
         """The WARC location of one URL, or None."""
         return self.locate_many([url]).get(url)
+
+
+def url_variants(url: str) -> list[str]:
+    """The URL as asked, then the forms a crawler may have stored it in (root with or without `/`)."""
+    parts = urlsplit(url)
+    out = [url]
+    if parts.path in ("", "/") and not parts.query:
+        bare = f"{parts.scheme}://{parts.netloc}"
+        out.extend(v for v in (bare, bare + "/") if v != url)
+    return out
 
 
 def replay_path(location: Location) -> str:
