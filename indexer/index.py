@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex, LockError
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
@@ -42,6 +43,12 @@ class IndexStats:
         return self.indexed / self.seconds if self.seconds else 0.0
 
 
+def _storage(path: Path) -> FileStorage:
+    # Without mmap: whoosh-reloaded copies a whole mmapped compound sub-file into memory
+    # (BytesIO) each time a searcher opens it, which costs O(index size) per search.
+    return FileStorage(str(path), supports_mmap=False)
+
+
 def index_exists(index_dir: Path | str) -> bool:
     """True when `index_dir` holds a Whoosh index."""
     path = Path(index_dir)
@@ -56,7 +63,7 @@ def open_index(index_dir: Path | str) -> FileIndex:
         if not index_exists(path):
             raise NoIndexError(f"no index in {path}")
         try:
-            return whoosh_index.open_dir(str(path))
+            return _storage(path).open_index()
         except (OSError, EmptyIndexError) as exc:  # the TOC changed under us: retry
             last_error = exc
             time.sleep(0.02 * (attempt + 1))
@@ -69,7 +76,7 @@ def create_or_open_index(index_dir: Path | str) -> FileIndex:
     path.mkdir(parents=True, exist_ok=True)
     if index_exists(path):
         return open_index(path)
-    return whoosh_index.create_in(str(path), build_schema())
+    return _storage(path).create_index(build_schema())
 
 
 @contextmanager

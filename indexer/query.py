@@ -14,36 +14,24 @@ from whoosh import query as wq
 
 from indexer.analysis import bigrams, exact_word, fold_word, nfc, words
 from indexer.errors import QueryError
-from indexer.schema import EXACT_SUFFIX, TEXT_FIELDS, category_key, normalize_doc_number
+from indexer.schema import category_key, normalize_doc_number
 
 logger = logging.getLogger(__name__)
 
-# Relevance weights: a title match beats a body-only match; an accent-exact match adds to a folded one.
-FIELD_BOOSTS: dict[str, float] = {
-    "title": 4.0,
-    "summary": 1.5,
-    "body": 1.0,
-    "author": 1.0,
-    "attachments": 0.8,
-}
-EXACT_BOOST = 1.5
+# Relevance: a title match beats a body-only match; an accent-exact match adds to a folded one.
+TITLE_BOOST = 4.0
+EXACT_BOOST = 1.0
+TITLE_EXACT_BOOST = 2.0
 DOC_NUMBER_BOOST = 50.0
 DOC_REF_BOOST = 5.0
 MIN_PREFIX = 2
-PREFIX_EXPANSION_LIMIT = 512
 
-# Field names users may type, and the text sources each one searches.
-TEXT_FIELD_SOURCES: dict[str, tuple[str, ...]] = {
-    "title": ("title",),
-    "body": ("body", "summary"),
-    "author": ("author",),
-    "attachment": ("attachments",),
-    "attachments": ("attachments",),
-}
+# Field names users may type for text: `body` means any text of the record (title included).
+TEXT_QUERY_FIELDS = frozenset({"title", "body", "text", "author", "attachment", "attachments"})
 KEYWORD_FIELDS = frozenset({"portal", "kind", "category", "year", "cms", "url"})
 NUMBER_FIELDS = frozenset({"number", "doc_number", "so"})
 EXACT_FIELDS = frozenset({"exact"})
-ALL_FIELDS = frozenset(TEXT_FIELD_SOURCES) | KEYWORD_FIELDS | NUMBER_FIELDS | EXACT_FIELDS
+ALL_FIELDS = TEXT_QUERY_FIELDS | KEYWORD_FIELDS | NUMBER_FIELDS | EXACT_FIELDS
 
 # 45-CV/BTGTU, 100/2015/QH13, 39/QĐ-CA, 31/VBHN-VPQH, 15/2012/NĐ-CP
 _DOC_NUMBER_CANDIDATE = re.compile(r"(?<![\w/])\d+(?:[/\-][^\W_]+)+")
@@ -207,72 +195,78 @@ def parse_clauses(text: str) -> list[list[Clause]]:
     return groups
 
 
-def _sources(field_name: str | None) -> tuple[str, ...]:
-    if field_name is None:
-        return TEXT_FIELDS
-    return TEXT_FIELD_SOURCES.get(field_name, TEXT_FIELDS)
+def _maybe(required: wq.Query, optional: list[wq.Query]) -> wq.Query:
+    """`required` decides the match; `optional` only adds to the score."""
+    if not optional:
+        return required
+    return wq.AndMaybe(required, optional[0] if len(optional) == 1 else wq.Or(optional))
 
 
 def _word_query(clause: Clause, exact: bool) -> wq.Query:
     word = clause.words[0]
     folded, accented = fold_word(word), exact_word(word)
-    parts: list[wq.Query] = []
-    for source in _sources(clause.field):
-        boost = FIELD_BOOSTS[source]
+    accents = accented != folded
+    where = clause.field
+    if where == "title":
         if exact:
-            parts.append(wq.Term(source + EXACT_SUFFIX, accented, boost=boost))
-            continue
-        parts.append(wq.Term(source, folded, boost=boost))
-        if accented != folded and source in ("title", "body", "summary"):
-            parts.append(wq.Term(source + EXACT_SUFFIX, accented, boost=boost * EXACT_BOOST))
-    return wq.Or(parts)
+            return wq.Term("title_exact", accented)
+        extra = [wq.Term("title_exact", accented, boost=TITLE_EXACT_BOOST)] if accents else []
+        return _maybe(wq.Term("title", folded), extra)
+    if where == "author":
+        required = wq.Term("author", folded)
+        return wq.And([required, wq.Term("text_exact", accented)]) if exact else required
+    if where in ("attachment", "attachments"):
+        required = wq.Term("attachments", folded)
+        return wq.And([required, wq.Term("text_exact", accented)]) if exact else required
+    if exact:
+        return _maybe(
+            wq.Term("text_exact", accented), [wq.Term("title_exact", accented, boost=TITLE_BOOST)]
+        )
+    optional: list[wq.Query] = [wq.Term("title", folded, boost=TITLE_BOOST)]
+    if accents:
+        optional.append(wq.Term("text_exact", accented, boost=EXACT_BOOST))
+        optional.append(wq.Term("title_exact", accented, boost=TITLE_EXACT_BOOST))
+    return _maybe(wq.Term("text", folded), optional)
 
 
 def _prefix_query(clause: Clause, exact: bool) -> wq.Query:
     word = clause.words[0]
-    parts: list[wq.Query] = []
-    for source in _sources(clause.field):
-        boost = FIELD_BOOSTS[source]
-        if exact:
-            parts.append(wq.Prefix(source + EXACT_SUFFIX, exact_word(word), boost=boost))
-        else:
-            parts.append(wq.Prefix(source, fold_word(word), boost=boost))
-    return wq.Or(parts)
+    suffix = "_exact" if exact else ""
+    stem = exact_word(word) if exact else fold_word(word)
+    if clause.field == "title":
+        return wq.Prefix("title" + suffix, stem)
+    if clause.field == "author" and not exact:
+        return wq.Prefix("author", stem)
+    return _maybe(
+        wq.Prefix("text" + suffix, stem), [wq.Prefix("title" + suffix, stem, boost=TITLE_BOOST)]
+    )
 
 
-def _bigram_query(folded_words: list[str], sources: tuple[str, ...]) -> wq.Query:
-    """Folded phrase through the bigram fields: two syllables are a single term lookup."""
+def _bigram_query(folded_words: list[str], field_name: str, boost: float = 1.0) -> wq.Query:
+    """Folded phrase through a bigram field: two syllables are a single term lookup."""
     grams = bigrams(folded_words)
-    parts: list[wq.Query] = []
-    targets: list[tuple[str, float]] = []
-    if "title" in sources:
-        targets.append(("title_bi", FIELD_BOOSTS["title"]))
-    if any(s != "title" for s in sources):
-        targets.append(("text_bi", 1.0))
-    for name, boost in targets:
-        if len(grams) == 1:
-            parts.append(wq.Term(name, grams[0], boost=boost))
-        else:
-            parts.append(wq.Phrase(name, grams, boost=boost))
-    return wq.Or(parts)
+    if len(grams) == 1:
+        return wq.Term(field_name, grams[0], boost=boost)
+    return wq.Phrase(field_name, grams, boost=boost)
 
 
 def _phrase_query(clause: Clause, exact: bool) -> wq.Query:
-    sources = _sources(clause.field)
     folded = [fold_word(w) for w in clause.words]
     if clause.field == "author":
-        name = "author" + (EXACT_SUFFIX if exact else "")
-        terms = [exact_word(w) for w in clause.words] if exact else folded
-        return wq.Phrase(name, terms)
-    candidates = _bigram_query(folded, sources)
-    if not exact:
-        return candidates
-    accented = [exact_word(w) for w in clause.words]
-    exact_parts = [
-        wq.Phrase(source + EXACT_SUFFIX, accented, boost=FIELD_BOOSTS[source]) for source in sources
-    ]
-    # The folded bigrams narrow the candidates cheaply; the exact phrase decides.
-    return wq.And([candidates, wq.Or(exact_parts)])
+        return wq.Phrase("author", folded)
+    if clause.field == "title":
+        required = _bigram_query(folded, "title_bi")
+        prefix = "title"
+        optional: list[wq.Query] = []
+    else:
+        required = _bigram_query(folded, "text_bi")
+        prefix = "text"
+        optional = [_bigram_query(folded, "title_bi", TITLE_BOOST)]
+    if exact:
+        # Adjacency is checked on the folded bigrams, accents word by word.
+        accented = [wq.Term(prefix + "_exact", exact_word(w)) for w in dict.fromkeys(clause.words)]
+        required = wq.And([required, *accented])
+    return _maybe(required, optional)
 
 
 def _number_query(number: str) -> wq.Query:
@@ -283,9 +277,7 @@ def _number_query(number: str) -> wq.Query:
     ]
     folded = [fold_word(w) for w in words(number)]
     if len(folded) >= 2:
-        parts.append(_bigram_query(folded, TEXT_FIELDS))
-    elif folded:
-        parts.append(wq.Term("body", folded[0]))
+        parts.append(_bigram_query(folded, "text_bi"))
     return wq.Or(parts)
 
 

@@ -17,11 +17,12 @@ logger = logging.getLogger(__name__)
 
 VIETNAM_TZ = timezone(timedelta(hours=7))
 
-# Text sources searched by default, each indexed folded (`name`) and accent-exact (`name_exact`).
-TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "body", "author", "attachments")
+# Every text of a record (title, summary, body, attachments, author/signer) goes into `text`
+# (folded), `text_exact` (accent-exact) and `text_bi` (folded syllable bigrams, with positions),
+# so a word is one posting list and a two-syllable phrase one term. The title is also indexed on
+# its own (`title*`) to rank title matches first; `author` and `attachments` serve field queries.
+TEXT_SOURCES: tuple[str, ...] = ("title", "summary", "body", "attachments", "author")
 EXACT_SUFFIX = "_exact"
-# Folded syllable bigrams: `title_bi` for the title, `text_bi` for the other TEXT_FIELDS.
-BIGRAM_FIELDS: tuple[str, ...] = ("title_bi", "text_bi")
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _SPACES = re.compile(r"\s+")
@@ -54,12 +55,12 @@ def build_schema() -> Schema:
         "year": ID(sortable=True),
         "record": STORED(),
     }
-    for name in TEXT_FIELDS:
-        # Folded phrases go through the bigram fields; only the short author field keeps positions.
-        fields[name] = TEXT(analyzer=folded, phrase=(name == "author"))
-        fields[name + EXACT_SUFFIX] = TEXT(analyzer=exact, phrase=True)
-    for name in BIGRAM_FIELDS:
-        fields[name] = TEXT(analyzer=bigram, phrase=True)
+    for name in ("text", "title"):
+        fields[name] = TEXT(analyzer=folded, phrase=False)
+        fields[name + EXACT_SUFFIX] = TEXT(analyzer=exact, phrase=False)
+        fields[name + "_bi"] = TEXT(analyzer=bigram, phrase=True)
+    fields["author"] = TEXT(analyzer=folded, phrase=True)
+    fields["attachments"] = TEXT(analyzer=folded, phrase=False)
     return Schema(**fields)
 
 
@@ -98,7 +99,7 @@ def attachments_text(record: dict[str, Any]) -> str:
 
 
 def record_texts(record: dict[str, Any]) -> dict[str, str]:
-    """The searchable text of each TEXT_FIELDS source of a record (NFC)."""
+    """The searchable text of each TEXT_SOURCES part of a record (NFC)."""
     texts = {
         "title": record.get("title") or "",
         "summary": record.get("summary") or "",
@@ -124,15 +125,15 @@ def record_to_document(record: dict[str, Any]) -> dict[str, Any]:
             category = " ".join(str(c) for c in category)
         doc["category"] = category_key(str(category))
     texts = record_texts(record)
-    for name, text in texts.items():
-        if text:
-            doc[name] = text
-            doc[name + EXACT_SUFFIX] = text
+    everything = "\n\n".join(texts[name] for name in TEXT_SOURCES if texts[name])
+    if everything:
+        doc["text"] = doc["text_exact"] = doc["text_bi"] = everything
     if texts["title"]:
-        doc["title_bi"] = texts["title"]
-    body_parts = [texts[n] for n in ("summary", "body", "attachments", "author") if texts[n]]
-    if body_parts:
-        doc["text_bi"] = "\n\n".join(body_parts)
+        doc["title"] = doc["title_exact"] = doc["title_bi"] = texts["title"]
+    if texts["author"]:
+        doc["author"] = texts["author"]
+    if texts["attachments"]:
+        doc["attachments"] = texts["attachments"]
     if record.get("doc_number"):
         doc["doc_number"] = normalize_doc_number(str(record["doc_number"]))
     refs = [normalize_doc_number(str(r)) for r in record.get("doc_refs") or [] if r]

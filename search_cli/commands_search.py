@@ -224,7 +224,7 @@ def search_command(
                 json.dumps({"_facets": results.facets, "_total": results.total}, ensure_ascii=False)
             )
     else:
-        write_csv(results.hits, click.get_text_stream("stdout"))
+        write_csv(results.hits, sys.stdout)
 
 
 def _total(index_dir: Path, query: str, filters: dict[str, Any]) -> int:
@@ -232,7 +232,7 @@ def _total(index_dir: Path, query: str, filters: dict[str, Any]) -> int:
 
 
 def _write_stream(hits: Any, output_format: str) -> None:
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if output_format == "csv":
         write_csv(hits, out)
     elif output_format == "json":

@@ -1,0 +1,179 @@
+"""Index writing: upsert by URL, rebuild from JSONL, one writer at a time, crash and concurrency safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import IndexLockedError
+from indexer.index import (
+    index_records,
+    iter_latest_records,
+    open_index,
+    open_searcher,
+    rebuild_index,
+)
+from indexer.search import search
+from scraper.record import empty_record
+from tests.test_search_corpus import CORPUS, url_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def doc_count(index_dir: Path) -> int:
+    with open_searcher(index_dir) as searcher:
+        return searcher.doc_count()
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return path
+
+
+def test_indexing_twice_never_duplicates(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    index_records(index_dir, CORPUS)
+    stats = index_records(index_dir, CORPUS)
+    assert stats.indexed == len(CORPUS)
+    assert stats.total_docs == len(CORPUS) == doc_count(index_dir)
+    assert search(index_dir, "39/QĐ-CA").total == 1
+
+
+def test_same_url_twice_in_one_batch_keeps_the_later_record(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    url = "https://example.gov.vn/news/a-1.html"
+    first = empty_record(url, title="Bản tin cũ", kind="article", portal="p")
+    second = empty_record(url, title="Bản tin đã sửa", kind="article", portal="p")
+    index_records(index_dir, [first, second])
+    assert doc_count(index_dir) == 1
+    assert search(index_dir, "bản tin").hits[0].record["title"] == "Bản tin đã sửa"
+    assert search(index_dir, "cũ").total == 0
+
+
+def test_listing_records_and_records_without_url_are_skipped(tmp_path: Path) -> None:
+    stats = index_records(
+        tmp_path / "index",
+        [{"url": "https://x.gov.vn/news/", "kind": "listing", "links": []}, {"title": "x"}],
+    )
+    assert (stats.indexed, stats.skipped) == (0, 2)
+
+
+def test_rebuild_takes_the_last_line_for_each_url(tmp_path: Path) -> None:
+    edited = dict(CORPUS[0], title="Đại hội Đảng bộ thị xã (bản cập nhật)")
+    older = write_jsonl(tmp_path / "001.jsonl", CORPUS)
+    newer = write_jsonl(tmp_path / "002.jsonl", [edited])
+    assert sum(1 for _ in iter_latest_records([older, newer])) == len(CORPUS)
+    index_dir = tmp_path / "index"
+    index_records(index_dir, [empty_record("https://gone.gov.vn/a.html", title="cũ")])
+    stats = rebuild_index(index_dir, [older, newer])
+    assert stats.total_docs == len(CORPUS) == doc_count(index_dir)
+    hit = search(index_dir, "bản cập nhật").hits[0]
+    assert hit.record["url"] == url_of("dai-hoi-dang-bo-1")
+    assert search(index_dir, "url:https://gone.gov.vn/a.html").total == 0
+
+
+def test_second_writer_waits_then_fails_clearly(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    index_records(index_dir, CORPUS[:2])
+    holder = open_index(index_dir).writer()
+    try:
+        started = time.monotonic()
+        with pytest.raises(IndexLockedError, match="locked by another writer"):
+            index_records(index_dir, CORPUS[2:], writer_timeout=0.5)
+        assert time.monotonic() - started >= 0.4
+        with pytest.raises(IndexLockedError):
+            rebuild_index(index_dir, [], writer_timeout=0.2)
+    finally:
+        holder.cancel()
+    assert index_records(index_dir, CORPUS[2:], writer_timeout=0.5).total_docs == len(CORPUS)
+
+
+def _run_python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_commit_killed_before_its_toc_leaves_the_index_openable(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    index_records(index_dir, CORPUS[:5])
+    killed = _run_python(
+        """
+        import os, sys
+        import whoosh.index
+        from indexer.index import index_records
+        from tests.test_search_corpus import CORPUS
+
+        def die(*args, **kwargs):
+            os._exit(9)  # segment files are written, the new TOC is not
+
+        whoosh.index.TOC.write = die
+        index_records(sys.argv[1], CORPUS[5:])
+        """,
+        str(index_dir),
+    )
+    assert killed.returncode == 9, killed.stderr
+    assert doc_count(index_dir) == 5
+    assert search(index_dir, "đại hội").total == 1
+    stats = index_records(index_dir, CORPUS[5:], writer_timeout=2)
+    assert stats.total_docs == len(CORPUS)
+
+
+def test_search_keeps_working_while_another_process_commits(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    index_records(index_dir, CORPUS)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                """
+                import sys
+                from indexer.index import index_records
+                from scraper.record import empty_record
+                for batch in range(12):
+                    records = [
+                        empty_record(
+                            f"https://moi.gov.vn/news/tin-{batch}-{i}.html",
+                            kind="article", portal="moi", title=f"Tin mới số {batch} {i}",
+                            body="Văn bản chỉ đạo phòng chống thiên tai " * 20,
+                        )
+                        for i in range(15)
+                    ]
+                    index_records(sys.argv[1], records)
+                """
+            ),
+            str(index_dir),
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    searches = 0
+    try:
+        while writer.poll() is None:
+            results = search(index_dir, "thiên tai", limit=5)
+            assert results.total >= 1
+            searches += 1
+    finally:
+        _, stderr = writer.communicate(timeout=120)
+    assert writer.returncode == 0, stderr
+    assert searches > 0
+    assert search(index_dir, "tin mới", portal="moi").total == 12 * 15
+    assert doc_count(index_dir) == len(CORPUS) + 12 * 15

@@ -1,0 +1,231 @@
+"""Search behaviour on the curated corpus: folding, exact mode, phrases, numbers, filters, facets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import NoIndexError, QueryError
+from indexer.search import search
+from tests.test_search_corpus import CORPUS, build_corpus_index, url_of
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_corpus_index(tmp_path_factory.mktemp("search") / "index")
+
+
+def urls(results) -> list[str]:
+    return [hit.record["url"] for hit in results.hits]
+
+
+@pytest.mark.parametrize("query", ["dai hoi", "đại hội", "ĐẠI HỘI", "Đai hôi"])
+def test_folded_search_finds_dai_hoi_with_or_without_accents(index_dir: Path, query: str) -> None:
+    assert url_of("dai-hoi-dang-bo-1") in urls(search(index_dir, query))
+
+
+def test_exact_mode_tells_dang_from_dang(index_dir: Path) -> None:
+    party = urls(search(index_dir, "đảng", exact=True, limit=50))
+    being = urls(search(index_dir, "đang", exact=True, limit=50))
+    assert url_of("cong-trinh-cau-2") in being
+    assert url_of("cong-trinh-cau-2") not in party
+    assert url_of("lanh-dao-5") in party
+    assert url_of("lanh-dao-5") not in being
+
+
+def test_exact_prefix_in_the_query_works_like_the_flag(index_dir: Path) -> None:
+    assert urls(search(index_dir, "=đang", limit=50)) == urls(
+        search(index_dir, "đang", exact=True, limit=50)
+    )
+
+
+def test_folded_mode_ranks_the_accent_exact_match_first(index_dir: Path) -> None:
+    hits = urls(search(index_dir, "đang", limit=50))
+    assert hits[0] == url_of("cong-trinh-cau-2")
+    assert url_of("lanh-dao-5") in hits
+
+
+@pytest.mark.parametrize(
+    ("query", "aliases"),
+    [
+        ("hòa", {"hoa-binh-3", "hoa-binh-4"}),
+        ("hoà", {"hoa-binh-3", "hoa-binh-4"}),
+        ("thủy", {"hoa-binh-3", "hoa-binh-4"}),
+        ("thuỷ", {"hoa-binh-3", "hoa-binh-4"}),
+        ("khỏe", {"hoa-binh-3", "hoa-binh-4"}),
+        ("quý", {"hoa-binh-4"}),
+    ],
+)
+def test_exact_mode_matches_every_tone_placement(index_dir: Path, query: str, aliases) -> None:
+    found = set(urls(search(index_dir, query, exact=True, limit=50)))
+    assert found >= {url_of(a) for a in aliases}
+
+
+def test_phrase_keeps_cua(index_dir: Path) -> None:
+    found = urls(search(index_dir, '"lãnh đạo của Đảng"'))
+    assert found == [url_of("lanh-dao-5")]
+    assert url_of("lanh-dao-6") in urls(search(index_dir, '"lãnh đạo Đảng"'))
+    assert url_of("lanh-dao-5") not in urls(search(index_dir, '"lãnh đạo Đảng"'))
+
+
+def test_exact_phrase_checks_accents(index_dir: Path) -> None:
+    assert urls(search(index_dir, '"đang được thi công"', exact=True)) == [
+        url_of("cong-trinh-cau-2")
+    ]
+    assert search(index_dir, '"đảng được thi công"', exact=True).total == 0
+
+
+@pytest.mark.parametrize(
+    "query", ["45-CV/BTGTU", '"công văn số 45-CV/BTGTU"', "number:45-CV/BTGTU", "45-cv/btgtu"]
+)
+def test_doc_number_ranks_its_document_first_then_citers(index_dir: Path, query: str) -> None:
+    found = urls(search(index_dir, query))
+    assert found[0] == url_of("cong-van-45-cv-btgtu")
+    assert set(found[1:]) == {url_of("tuyen-truyen-7"), url_of("tuyen-truyen-8")}
+
+
+def test_doc_number_with_d_stroke_matches_unaccented_typing(index_dir: Path) -> None:
+    for query in ("number:39/QĐ-CA", "39/QD-CA"):
+        assert urls(search(index_dir, query))[0] == url_of("quyet-dinh-39-qd-ca")
+    hit = search(index_dir, "39/QĐ-CA").hits[0]
+    assert hit.match_in == "number"
+
+
+def test_cited_number_finds_the_citing_document(index_dir: Path) -> None:
+    hit = search(index_dir, "15/2012/NĐ-CP").hits[0]
+    assert hit.record["url"] == url_of("quyet-dinh-39-qd-ca")
+    assert "refs" in hit.matched_in
+
+
+def test_title_match_ranks_above_body_only(index_dir: Path) -> None:
+    found = urls(search(index_dir, "tuyên dương"))
+    assert found[0] == url_of("nfd-12")
+    found = urls(search(index_dir, "hội nghị"))
+    assert found[0] == url_of("lanh-dao-6")
+
+
+def test_decomposed_record_text_is_searchable(index_dir: Path) -> None:
+    assert urls(search(index_dir, "học sinh giỏi")) == [url_of("nfd-12")]
+
+
+def test_attachment_text_is_searched_and_marked(index_dir: Path) -> None:
+    hits = search(index_dir, "sơ tán").hits
+    assert [h.record["url"] for h in hits] == [url_of("dinh-kem-9")]
+    assert hits[0].match_in == "attachment"
+    assert "«sơ» «tán»" in hits[0].highlighted()
+
+
+def test_snippet_highlights_query_words_in_body(index_dir: Path) -> None:
+    hit = search(index_dir, "thi công").hits[0]
+    assert "«thi» «công»" in hit.highlighted()
+    assert hit.snippet.startswith("Công trình đang")
+    assert hit.matched_in == ["title", "body"]
+
+
+def test_or_and_not(index_dir: Path) -> None:
+    either = set(urls(search(index_dir, '"sơ tán" OR "thi công"', limit=50)))
+    assert either == {url_of("dinh-kem-9"), url_of("cong-trinh-cau-2")}
+    without = urls(search(index_dir, "lãnh đạo -bộ", limit=50))
+    assert without == [url_of("lanh-dao-5")]
+    assert urls(search(index_dir, "lãnh đạo NOT bộ", limit=50)) == without
+
+
+def test_field_queries(index_dir: Path) -> None:
+    assert urls(search(index_dir, "title:tuyên")) == [url_of("nfd-12")] or set(
+        urls(search(index_dir, "title:tuyên"))
+    ) == {url_of("nfd-12"), url_of("tuyen-truyen-7"), url_of("cong-van-45-cv-btgtu")}
+    assert set(urls(search(index_dir, "author:thanh vi", limit=50))) >= {
+        url_of("dai-hoi-dang-bo-1"),
+        url_of("tuyen-truyen-7"),
+    }
+    assert set(urls(search(index_dir, 'author:"Thanh Vi"', limit=50))) == {
+        url_of("dai-hoi-dang-bo-1"),
+        url_of("tuyen-truyen-7"),
+    }
+    assert set(urls(search(index_dir, "portal:congan thị"))) <= {url_of("quyet-dinh-39-qd-ca")}
+    assert urls(search(index_dir, "kind:document ban hành")) == [url_of("quyet-dinh-39-qd-ca")]
+    assert url_of("dai-hoi-dang-bo-1") in urls(search(index_dir, 'category:"Tin tức - Sự kiện"'))
+
+
+def test_prefix_wildcard(index_dir: Path) -> None:
+    found = set(urls(search(index_dir, "tuyen*", limit=50)))
+    assert {url_of("nfd-12"), url_of("tuyen-truyen-7"), url_of("cong-van-45-cv-btgtu")} <= found
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"đại hội',
+        "đại hội)",
+        "((đại hội",
+        "title: đại hội",
+        ":đại hội:",
+        'đại "" hội',
+        "đại hội OR",
+        "- đại hội",
+        "[đại] {hội}",
+    ],
+)
+def test_junk_around_words_is_cleaned_not_an_error(index_dir: Path, query: str) -> None:
+    assert url_of("dai-hoi-dang-bo-1") in urls(search(index_dir, query))
+
+
+@pytest.mark.parametrize("query", ["", "   ", '"', "::", "()", "*", "-", "OR", "title:"])
+def test_query_with_nothing_searchable_is_a_clear_error(index_dir: Path, query: str) -> None:
+    with pytest.raises(QueryError, match="nothing to search for"):
+        search(index_dir, query)
+
+
+def test_filters(index_dir: Path) -> None:
+    assert {h.record["portal"] for h in search(index_dir, "thị", portal="tayninh").hits} <= {
+        "tayninh"
+    }
+    assert set(urls(search(index_dir, "đảng", kind="document"))) == {url_of("cong-van-45-cv-btgtu")}
+    assert set(urls(search(index_dir, "tuyên truyền", author="Thanh Vi"))) == {
+        url_of("tuyen-truyen-7")
+    }
+    in_2021 = search(index_dir, "đảng", date_from="2021-01-01", date_to="2021-12-31", limit=50)
+    assert in_2021.total == 5
+    assert all(h.record["published"].startswith("2021") for h in in_2021.hits)
+    assert search(index_dir, "đảng", date_from="2021-06", date_to="2021-06").total == 1
+    assert search(index_dir, "đảng", date_from="26/01/2021", date_to="2021").total == 4
+
+
+def test_sort_newest_and_oldest(index_dir: Path) -> None:
+    newest = [h.record["published"] for h in search(index_dir, "thị", sort="newest", limit=50).hits]
+    dated = [p for p in newest if p]
+    assert dated == sorted(dated, reverse=True)
+    oldest = [
+        h.record["published"] for h in search(index_dir, "trảng bàng", sort="oldest", limit=50).hits
+    ]
+    assert oldest[-1] is None
+    assert [p for p in oldest if p] == sorted(p for p in oldest if p)
+
+
+def test_facets_count_every_hit(index_dir: Path) -> None:
+    results = search(index_dir, "đảng", facets=True, limit=2)
+    assert len(results.hits) == 2
+    assert sum(results.facets["portal"].values()) == results.total
+    assert sum(results.facets["year"].values()) == results.total
+    assert results.facets["kind"] == {"article": results.total - 1, "document": 1}
+    assert results.facets["year"]["2021"] == 5
+
+
+def test_paging(index_dir: Path) -> None:
+    everything = urls(search(index_dir, "thị", limit=100))
+    pages = [urls(search(index_dir, "thị", limit=3, page=p)) for p in (1, 2, 3, 4, 5)]
+    assert [u for page in pages for u in page] == everything
+    assert search(index_dir, "thị", limit=3, page=2).pages == -(-len(everything) // 3)
+    assert search(index_dir, "thị", limit=3, page=99).hits == []
+
+
+def test_hit_carries_the_full_record(index_dir: Path) -> None:
+    hit = search(index_dir, "39/QĐ-CA").hits[0]
+    original = next(r for r in CORPUS if r["url"] == hit.record["url"])
+    assert hit.record == original
+
+
+def test_missing_index_raises(tmp_path: Path) -> None:
+    with pytest.raises(NoIndexError):
+        search(tmp_path / "nothing", "đảng")
