@@ -10,6 +10,7 @@ import bisect
 import csv
 import gc
 import io
+import itertools
 import json
 import logging
 import os
@@ -30,8 +31,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-import itertools
 
 from indexer.analysis import nfc, words  # noqa: E402
 from indexer.export import iter_hits, write_csv  # noqa: E402
