@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -13,6 +14,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
+from scraper.attachment_records import ATTACHMENT_MAX_SIZE
 from scraper.parsers import ParseError, parse_page
 
 ARTICLE_PATH = re.compile(r"/(?!page-\d+/?$)[\w.-]+-\d+(?:\.html?|/)$")
@@ -181,7 +183,60 @@ class NukeVietSpider(scrapy.Spider):
         seen_before = response.url in self.archived or record["url"] in self.archived
         self.crawler.stats.inc_value("govarchive/changed" if seen_before else "govarchive/new")
         self.crawler.stats.inc_value(f"govarchive/records/{record['kind']}")
-        yield record
+        if self.settings.getbool("GOVARCHIVE_ATTACHMENTS", True) and record.get("attachments"):
+            record["attachments"] = [dict(a) for a in record["attachments"]]
+            yield self.next_attachment(record, 0)
+        else:
+            yield record
+
+    def next_attachment(self, record: dict[str, Any], start: int) -> scrapy.Request | dict:
+        """The request for the record's next fetchable attachment, or the finished record."""
+        from scraper.attachment_records import add_attachment_refs, attachment_entry
+
+        attachments = record["attachments"]
+        for i in range(start, len(attachments)):
+            url = attachments[i].get("url") or ""
+            if url.startswith(("http://", "https://")) and self.in_portal(url):
+                return scrapy.Request(
+                    url,
+                    callback=self.parse_attachment,
+                    errback=self.attachment_failed,
+                    dont_filter=True,
+                    priority=10,
+                    meta={
+                        "record": record,
+                        "attachment": i,
+                        "download_maxsize": self.settings.getint(
+                            "GOVARCHIVE_ATTACHMENT_MAX_SIZE", ATTACHMENT_MAX_SIZE
+                        ),
+                    },
+                )
+            attachments[i] = attachment_entry(attachments[i], None, missing="outside the portal")
+        return add_attachment_refs(record)
+
+    async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
+        """Extract an attachment's text (in a thread: OCR is slow), then go on to the next."""
+        from scraper.attachment_records import attachment_entry
+
+        record, i = response.meta["record"], response.meta["attachment"]
+        body = self.archived_body(response) if response.status == 304 else response.body
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        record["attachments"][i] = await asyncio.to_thread(
+            attachment_entry, record["attachments"][i], body, content_type=ctype
+        )
+        self.crawler.stats.inc_value("govarchive/attachments")
+        yield self.next_attachment(record, i + 1)
+
+    def attachment_failed(self, failure: Any) -> Iterator[Any]:
+        """Record why an attachment is missing, then go on to the next."""
+        from scraper.attachment_records import attachment_entry
+
+        request = failure.request
+        record, i = request.meta["record"], request.meta["attachment"]
+        reason = f"download failed: {failure.getErrorMessage()}"
+        record["attachments"][i] = attachment_entry(record["attachments"][i], None, missing=reason)
+        self.crawler.stats.inc_value("govarchive/attachment_errors")
+        yield self.next_attachment(record, i + 1)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """Follow a sitemap index and the page URLs of its sitemaps."""
