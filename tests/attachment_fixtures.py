@@ -62,6 +62,33 @@ ADMIN_PARAGRAPHS: tuple[str, ...] = (
 )
 TITLE_PARAGRAPHS = frozenset({0, 1, 2, 4, 9, 12, 15, 18, 19})
 
+# A directive (Chỉ thị) of the same committee: a second page of different wording for benchmarks.
+DIRECTIVE_PARAGRAPHS: tuple[str, ...] = (
+    "CHỈ THỊ",
+    "Về việc tăng cường công tác phòng, chống dịch bệnh và bảo đảm trật tự an toàn giao thông "
+    "trong dịp Tết Nguyên đán Tân Sửu năm 2021",
+    "Thời gian qua, được sự quan tâm lãnh đạo, chỉ đạo của Thị ủy, Hội đồng nhân dân thị xã, "
+    "các cấp, các ngành đã tích cực triển khai nhiều giải pháp đồng bộ, góp phần giữ vững ổn "
+    "định chính trị, bảo đảm trật tự, an toàn xã hội trên địa bàn.",
+    "Tuy nhiên, tình hình dịch bệnh vẫn diễn biến phức tạp, nguy cơ lây nhiễm trong cộng đồng "
+    "còn cao; tai nạn giao thông tuy giảm nhưng vẫn còn xảy ra, nhất là vào các ngày lễ, Tết.",
+    "Để chủ động ứng phó, Chủ tịch Ủy ban nhân dân thị xã chỉ thị:",
+    "1. Thủ trưởng các cơ quan, ban, ngành, đoàn thể thị xã tiếp tục quán triệt, thực hiện "
+    "nghiêm thông điệp 5K của Bộ Y tế; không tổ chức các hoạt động tập trung đông người khi "
+    "không thật sự cần thiết.",
+    "2. Công an thị xã chủ trì, phối hợp với Đội Quản lý trật tự đô thị tăng cường tuần tra, "
+    "kiểm soát, xử lý nghiêm các hành vi vi phạm nồng độ cồn, chạy quá tốc độ quy định, chở "
+    "quá số người; đảm bảo an ninh trật tự tại các chợ, bến xe, khu vui chơi.",
+    "3. Trung tâm Y tế thị xã chuẩn bị đầy đủ thuốc, vật tư, trang thiết bị; bố trí lực lượng "
+    "trực cấp cứu 24/24 giờ trong những ngày nghỉ Tết.",
+    "4. Ủy ban nhân dân các xã, phường rà soát, nắm chắc số người từ vùng dịch trở về địa "
+    "phương, hướng dẫn khai báo y tế; kịp thời báo cáo những trường hợp nghi nhiễm.",
+    "Chỉ thị này có hiệu lực kể từ ngày ký. Yêu cầu thủ trưởng các cơ quan, đơn vị, Chủ tịch "
+    "Ủy ban nhân dân các xã, phường nghiêm túc thực hiện./.",
+    "CHỦ TỊCH",
+    "Trần Minh Quang",
+)
+
 
 def find_font(names: Sequence[str] = SERIF_FONTS) -> Path:
     """Return the first installed font file among `names` (fonts-liberation2, fonts-dejavu-core)."""
@@ -258,9 +285,11 @@ def make_docx(
         ("Số: 125/KH-UBND", "Hòa Thành, ngày 26 tháng 01 năm 2021"),
     ),
     font: str = "Times New Roman",
+    justify: bool = False,
 ) -> bytes:
     """Return a DOCX: a header table (issuer | national motto) then the paragraphs."""
     import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     document = docx.Document()
     style = document.styles["Normal"]
@@ -271,7 +300,9 @@ def make_docx(
             for c, cell in enumerate(row):
                 grid.cell(r, c).text = cell
     for paragraph in paragraphs:
-        document.add_paragraph(paragraph)
+        added = document.add_paragraph(paragraph)
+        if justify:
+            added.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -282,14 +313,14 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def make_doc(paragraphs: Sequence[str] = ADMIN_PARAGRAPHS[4:], **docx_options: object) -> bytes:
-    """Return a real Word 97-2003 .doc, converted from `make_docx` by LibreOffice headless."""
+def convert_docx(data: bytes, target: str) -> bytes:
+    """Return a DOCX converted by LibreOffice headless; `target` is e.g. "doc:MS Word 97", "pdf"."""
     soffice = soffice_path()
     if soffice is None:
-        raise RuntimeError("LibreOffice (soffice) not installed: cannot write a legacy .doc")
-    with tempfile.TemporaryDirectory(prefix="govarchive-doc-") as tmp:
+        raise RuntimeError("LibreOffice (soffice) not installed: cannot convert the DOCX")
+    with tempfile.TemporaryDirectory(prefix="govarchive-soffice-") as tmp:
         source = Path(tmp) / "plan.docx"
-        source.write_bytes(make_docx(paragraphs, **docx_options))  # type: ignore[arg-type]
+        source.write_bytes(data)
         profile = Path(tmp) / "profile"
         cmd = [
             soffice,
@@ -297,14 +328,25 @@ def make_doc(paragraphs: Sequence[str] = ADMIN_PARAGRAPHS[4:], **docx_options: o
             "--headless",
             "--norestore",
             "--convert-to",
-            "doc:MS Word 97",
+            target,
             "--outdir",
             tmp,
             str(source),
         ]
         env = {**os.environ, "HOME": tmp}
         subprocess.run(cmd, capture_output=True, timeout=180, check=True, env=env)
-        return (Path(tmp) / "plan.doc").read_bytes()
+        return (Path(tmp) / f"plan.{target.split(':', 1)[0]}").read_bytes()
+
+
+def make_doc(paragraphs: Sequence[str] = ADMIN_PARAGRAPHS[4:], **docx_options: object) -> bytes:
+    """Return a real Word 97-2003 .doc, converted from `make_docx` by LibreOffice headless."""
+    return convert_docx(make_docx(paragraphs, **docx_options), "doc:MS Word 97")  # type: ignore[arg-type]
+
+
+def make_office_pdf(paragraphs: Sequence[str] = ADMIN_PARAGRAPHS, **docx_options: object) -> bytes:
+    """Return a PDF as an office suite exports one: justified paragraphs, LibreOffice's writer."""
+    options = {"table": None, "justify": True, **docx_options}
+    return convert_docx(make_docx(paragraphs, **options), "pdf")  # type: ignore[arg-type]
 
 
 # Body paragraphs a `.VnTime` font can hold: no capitals with tone marks (those need `.VnTimeH`).

@@ -89,6 +89,8 @@ def detect_kind(data: bytes, *, filename: str = "", content_type: str = "") -> s
         except zipfile.BadZipFile:
             names = set()
         return "docx" if "word/document.xml" in names else "unknown"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        return "doc"  # RTF saved under a .doc name, as many portals serve it; catdoc reads it
     if _HTML_START.match(head.lstrip(b"\xef\xbb\xbf")):
         return "html"
     extension = filename.lower().rsplit("?", 1)[0].rsplit(".", 1)[-1] if "." in filename else ""

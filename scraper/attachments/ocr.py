@@ -49,11 +49,15 @@ def _red_mask(rgb: np.ndarray) -> np.ndarray:
 
 def remove_red_ink(image: Image.Image) -> Image.Image:
     """Return a grayscale page; where red ink (a seal or stamp) shows, keep only the red channel."""
+    if image.mode in ("1", "L", "LA", "I", "F"):
+        return image.convert("L")
+    preview = image.convert("RGB")
+    preview.thumbnail((600, 600))
+    if _red_mask(np.asarray(preview)).mean() < 0.001:
+        return image.convert("L")
     rgb = np.asarray(image.convert("RGB"))
     gray = np.asarray(image.convert("L"))
     red = _red_mask(rgb)
-    if red.mean() < 0.001:
-        return Image.fromarray(gray)
     # Under a red seal, black text stays dark in the red channel while the red ink turns white.
     cleaned = np.where(_grow(red), rgb[..., 0], gray).astype(np.uint8)
     return Image.fromarray(cleaned)

@@ -66,19 +66,24 @@ def doc_tool_status() -> str | None:
 
 
 def extract_doc(data: bytes) -> str:
-    """Return the text of a Word 97-2003 .doc with antiword, falling back to catdoc."""
+    """Return the text of a Word 97-2003 .doc (antiword, then catdoc) or of RTF (catdoc)."""
     status = doc_tool_status()
     if status is not None:
         raise ExtractionError(status)
     with tempfile.NamedTemporaryFile(suffix=".doc", delete=False) as handle:
         handle.write(data)
         path = handle.name
+    tools = [
+        ("antiword", ["antiword", "-m", "UTF-8.txt", "-w", "0", path]),
+        ("catdoc", ["catdoc", "-d", "utf-8", "-w", path]),
+    ]
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        tools = tools[1:]  # antiword reads only Word's binary format
+        if not shutil.which("catdoc"):
+            raise ExtractionError("catdoc not installed (needed for RTF)")
     errors = []
     try:
-        for tool, cmd in (
-            ("antiword", ["antiword", "-m", "UTF-8.txt", "-w", "0", path]),
-            ("catdoc", ["catdoc", "-d", "utf-8", "-w", path]),
-        ):
+        for tool, cmd in tools:
             if not shutil.which(tool):
                 continue
             try:
