@@ -23,7 +23,6 @@ from scraper.parsers import xpaths_generic as X
 from scraper.parsers.base import (
     absolute_url,
     document_base,
-    first,
     looks_like_name,
     meta_content,
     split_signature,
@@ -47,12 +46,14 @@ __all__ = [
     "breadcrumb_category",
     "detect",
     "drop",
+    "first_of",
     "iso_local",
     "json_ld_article",
     "json_ld_objects",
     "main_text_element",
     "memoized",
     "parse",
+    "select",
     "url_date_hint",
     "visible_date_after",
 ]
@@ -76,6 +77,25 @@ LOGIN_NAME = re.compile(r"^[a-z0-9_.\-]+$")
 
 
 # ---- shared helpers ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=2048)
+def _compiled(xpath: str) -> etree.XPath:
+    return etree.XPath(xpath)
+
+
+def select(el: etree._Element, xpath: str) -> list[Any]:
+    """Return `el.xpath(xpath)`, compiling each selector once per process."""
+    return _compiled(xpath)(el)
+
+
+def first_of(el: etree._Element, xpaths: Sequence[str]) -> etree._Element | None:
+    """Return the first element matched by the first of `xpaths` that matches one."""
+    for xpath in xpaths:
+        for item in select(el, xpath):
+            if isinstance(item, etree._Element):
+                return item
+    return None
 
 
 def memoized(method: Any) -> Any:
@@ -128,7 +148,7 @@ def url_date_hint(url: str, tz: str = DEFAULT_TZ) -> str | None:
 def drop(el: etree._Element, xpaths: Iterable[str]) -> None:
     """Remove the elements matched by `xpaths` under `el`, keeping their tails."""
     for xpath in xpaths:
-        for node in el.xpath(xpath):
+        for node in select(el, xpath):
             if node is el or not isinstance(node, etree._Element) or node.getparent() is None:
                 continue
             node.drop_tree() if isinstance(node, lxml.html.HtmlElement) else _remove(node)
@@ -159,16 +179,17 @@ def _text(el: etree._Element | None) -> str:
 def visible_date_after(el: etree._Element, tz: str = DEFAULT_TZ) -> str | None:
     """Return the date shown in the short lines right after `el` (the title), before the body."""
     seen = 0
-    for node in el.xpath(
+    for node in select(
+        el,
         "following::*[self::time[@datetime] or text()[normalize-space()]]"
         "[not(ancestor-or-self::a)][not(ancestor-or-self::li)][not(ancestor-or-self::script)]"
-        "[not(ancestor-or-self::style)]"
+        "[not(ancestor-or-self::style)]",
     ):
         if node.tag == "time" and node.get("datetime"):
             value = iso_local(node.get("datetime"), tz)
             if value:
                 return value
-        own = normalize_text(" ".join(t for t in node.xpath("text()")))
+        own = normalize_text(" ".join(t for t in select(node, "text()")))
         if not own:
             continue
         if len(own) > MAX_DATE_LINE:
@@ -189,9 +210,9 @@ def breadcrumb_category(
     base = document_base(doc, url)
     for xpath in xpaths:
         names = []
-        for item in doc.xpath(xpath):
+        for item in select(doc, xpath):
             name = _text(item).strip(" »>/|")
-            links = item.xpath("self::a/@href | .//a/@href")
+            links = select(item, "self::a/@href | .//a/@href")
             href = absolute_url(base, str(links[0])) if links else None
             if not name or _folded(name) in X.HOME_CRUMBS or href == url or name == title:
                 continue
@@ -231,7 +252,7 @@ def attachments_in(
 def json_ld_objects(doc: etree._Element) -> list[dict[str, Any]]:
     """Return every schema.org object in the page's JSON-LD, `@graph`s flattened."""
     objects: list[dict[str, Any]] = []
-    for script in doc.xpath(X.JSON_LD):
+    for script in select(doc, X.JSON_LD):
         raw = (script.text or "").strip()
         if not raw:
             continue
@@ -362,7 +383,7 @@ def clean_main_text(el: etree._Element) -> etree._Element:
         if node is el or node.getparent() is None:
             continue
         text = normalize_text(node.text_content())
-        if text and _link_density(node) > MAX_LINK_DENSITY and len(node.xpath(".//a")) >= 2:
+        if text and _link_density(node) > MAX_LINK_DENSITY and len(select(node, ".//a")) >= 2:
             _remove(node)
     return el
 
@@ -422,7 +443,7 @@ class GenericPage:
             hints.append(title_tag)
         best: tuple[str, etree._Element] | None = None
         for xpath in X.TITLE_HEADINGS:
-            for heading in self.doc.xpath(xpath):
+            for heading in select(self.doc, xpath):
                 text = _text(heading)
                 if len(text) < 10:
                     continue
@@ -432,7 +453,7 @@ class GenericPage:
             if best:
                 break
         if best is None:
-            heading = first(self.doc, ("//h1",))
+            heading = first_of(self.doc, ("//h1",))
             if heading is not None and _text(heading) and not hints[:2]:
                 best = (_text(heading), heading)
         if best is not None:
@@ -465,8 +486,8 @@ class GenericPage:
 
     def _summary_element(self) -> etree._Element | None:
         for xpath in X.SUMMARY_ELEMENTS:
-            for el in self.doc.xpath(xpath):
-                if el.tag in ("body", "html", "meta") or el.xpath("ancestor::li"):
+            for el in select(self.doc, xpath):
+                if el.tag in ("body", "html", "meta") or select(el, "ancestor::li"):
                     continue
                 if len(_text(el)) >= MIN_META_SUMMARY:
                     return el
@@ -507,7 +528,7 @@ class GenericPage:
         if signed:
             return signed
         for xpath in X.AUTHOR_ELEMENTS:
-            for el in self.doc.xpath(xpath):
+            for el in select(self.doc, xpath):
                 name = _text(el)
                 if name and looks_like_name(name):
                     return name
@@ -543,7 +564,7 @@ class GenericPage:
         if any(metas):
             return list(dict.fromkeys(t for t in metas if t))
         for xpath in X.TAG_LINKS:
-            tags = [_text(a) for a in self.doc.xpath(xpath)]
+            tags = [_text(a) for a in select(self.doc, xpath)]
             if any(tags):
                 return list(dict.fromkeys(t for t in tags if t))
         return []

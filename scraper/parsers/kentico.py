@@ -8,10 +8,17 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_kentico as X
-from scraper.parsers.base import document_base, first, meta_content
+from scraper.parsers.base import document_base, meta_content
 from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.docnumbers import find_doc_numbers
-from scraper.parsers.generic import attachments_in, body_parts, breadcrumb_category, memoized
+from scraper.parsers.generic import (
+    attachments_in,
+    body_parts,
+    breadcrumb_category,
+    first_of,
+    memoized,
+    select,
+)
 from scraper.parsers.text import normalize_text, paragraphs
 from scraper.record import empty_record
 
@@ -26,15 +33,15 @@ def _text(el: etree._Element | None) -> str:
 
 def is_kentico(doc: lxml.html.HtmlElement) -> bool:
     """Return True if `doc` was served by Kentico (generator, CSRF field, CMSPages resources)."""
-    return any(doc.xpath(xpath) for xpath in X.KENTICO_MARKUP)
+    return any(select(doc, xpath) for xpath in X.KENTICO_MARKUP)
 
 
 def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True for a Kentico article page."""
     if not is_kentico(doc):
         return False
-    root = first(doc, X.ARTICLE_ROOTS)
-    return root is not None and first(root, X.BODY) is not None
+    root = first_of(doc, X.ARTICLE_ROOTS)
+    return root is not None and first_of(root, X.BODY) is not None
 
 
 class KenticoArticlePage:
@@ -44,17 +51,17 @@ class KenticoArticlePage:
         self.doc = doc
         self.url = url
         self.base = document_base(doc, url)
-        root = first(doc, X.ARTICLE_ROOTS)
+        root = first_of(doc, X.ARTICLE_ROOTS)
         self.root: etree._Element = root if root is not None else doc
         self._parts: tuple[list[str], str | None, str | None] | None = None
 
     @memoized
     def title(self) -> str | None:
-        return _text(first(self.root, X.TITLE)) or meta_content(self.doc, "og:title")
+        return _text(first_of(self.root, X.TITLE)) or meta_content(self.doc, "og:title")
 
     def published(self) -> str | None:
         for xpath in X.PUBLISHED:
-            for el in self.root.xpath(xpath):
+            for el in select(self.root, xpath):
                 value = parse_vietnamese_date(el.text_content())
                 if value:
                     return value
@@ -62,12 +69,12 @@ class KenticoArticlePage:
 
     @memoized
     def summary(self) -> str | None:
-        el = first(self.root, X.SUMMARY)
+        el = first_of(self.root, X.SUMMARY)
         return " ".join(paragraphs(el)) or None if el is not None else None
 
     def _body_parts(self) -> tuple[list[str], str | None, str | None]:
         if self._parts is None:
-            self._parts = body_parts(first(self.root, X.BODY), skip=(self.summary(),))
+            self._parts = body_parts(first_of(self.root, X.BODY), skip=(self.summary(),))
         return self._parts
 
     def body(self) -> str | None:
@@ -84,13 +91,13 @@ class KenticoArticlePage:
 
     def tags(self) -> list[str]:
         for xpath in X.TAGS:
-            tags = [_text(a) for a in self.root.xpath(xpath)]
+            tags = [_text(a) for a in select(self.root, xpath)]
             if any(tags):
                 return list(dict.fromkeys(t for t in tags if t))
         return []
 
     def attachments(self) -> list[dict[str, str]]:
-        scope = [el for xpath in (*X.BODY, *X.ATTACHMENT_AREAS) for el in self.root.xpath(xpath)]
+        scope = [el for xpath in (*X.BODY, *X.ATTACHMENT_AREAS) for el in select(self.root, xpath)]
         return attachments_in(scope, self.base)
 
     def doc_refs(self) -> list[str]:

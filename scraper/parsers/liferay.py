@@ -9,7 +9,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_liferay as X
-from scraper.parsers.base import document_base, first, meta_content
+from scraper.parsers.base import document_base, meta_content
 from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.docnumbers import find_doc_numbers
 from scraper.parsers.generic import (
@@ -17,7 +17,9 @@ from scraper.parsers.generic import (
     body_parts,
     breadcrumb_category,
     drop,
+    first_of,
     memoized,
+    select,
 )
 from scraper.parsers.text import normalize_text, styled_paragraphs
 from scraper.record import empty_record
@@ -29,16 +31,16 @@ CMS_NAME = "liferay"
 
 def is_liferay(doc: lxml.html.HtmlElement) -> bool:
     """Return True if `doc` was rendered by Liferay Portal (its scripts, portlet ids)."""
-    return any(doc.xpath(xpath) for xpath in X.LIFERAY_MARKUP)
+    return any(select(doc, xpath) for xpath in X.LIFERAY_MARKUP)
 
 
 def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True for a Liferay article page (full asset view or an article URL)."""
     if not is_liferay(doc):
         return False
-    if doc.xpath(X.ARTICLE_ROOTS[0]):
+    if select(doc, X.ARTICLE_ROOTS[0]):
         return True
-    return bool(X.DETAIL_URL.search(url)) and first(doc, X.ARTICLE_ROOTS) is not None
+    return bool(X.DETAIL_URL.search(url)) and first_of(doc, X.ARTICLE_ROOTS) is not None
 
 
 def _text(el: etree._Element | None) -> str:
@@ -52,21 +54,21 @@ class LiferayArticlePage:
         self.doc = doc
         self.url = url
         self.base = document_base(doc, url)
-        root = first(doc, X.ARTICLE_ROOTS)
+        root = first_of(doc, X.ARTICLE_ROOTS)
         self.root: etree._Element = root if root is not None else doc
-        self.content = first(self.root, X.CONTENT)
+        self.content = first_of(self.root, X.CONTENT)
         self._parts: tuple[list[str], str | None, str | None] | None = None
 
     @memoized
     def title(self) -> str | None:
-        text = _text(first(self.root, X.TITLE))
+        text = _text(first_of(self.root, X.TITLE))
         if text:
             return text
         return meta_content(self.doc, "og:title")
 
     def published(self) -> str | None:
         for xpath in X.PUBLISHED:
-            for el in self.root.xpath(xpath):
+            for el in select(self.root, xpath):
                 value = parse_vietnamese_date(el.text_content())
                 if value:
                     return value
@@ -76,7 +78,7 @@ class LiferayArticlePage:
     def summary(self) -> str | None:
         if self.content is None:
             return None
-        text = _text(first(self.content, X.SUMMARY))
+        text = _text(first_of(self.content, X.SUMMARY))
         if text:
             return text
         # The asset summary is the page's meta description; templates often repeat it, bold,
@@ -110,11 +112,11 @@ class LiferayArticlePage:
 
     def category(self) -> str | None:
         crumb = breadcrumb_category(self.doc, self.url, self.title(), X.BREADCRUMBS)
-        return crumb or _text(first(self.root, X.PORTLET_TITLE)) or None
+        return crumb or _text(first_of(self.root, X.PORTLET_TITLE)) or None
 
     def tags(self) -> list[str]:
         for xpath in X.TAGS:
-            tags = [_text(a) for a in self.doc.xpath(xpath)]
+            tags = [_text(a) for a in select(self.doc, xpath)]
             if any(tags):
                 return list(dict.fromkeys(t for t in tags if t))
         return []

@@ -10,7 +10,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_sharepoint as X
-from scraper.parsers.base import document_base, first, label_key, meta_content
+from scraper.parsers.base import document_base, label_key, meta_content
 from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.docnumbers import find_doc_numbers, normalize_doc_number
 from scraper.parsers.generic import (
@@ -18,7 +18,9 @@ from scraper.parsers.generic import (
     body_parts,
     breadcrumb_category,
     drop,
+    first_of,
     memoized,
+    select,
     visible_date_after,
 )
 from scraper.parsers.text import fold_accents, normalize_text, paragraphs
@@ -51,14 +53,14 @@ def _folded(text: str) -> str:
 
 def is_sharepoint(doc: lxml.html.HtmlElement) -> bool:
     """Return True for a SharePoint page, or an ASP.NET page that is not Kentico."""
-    if any(doc.xpath(xpath) for xpath in X.KENTICO_MARKUP):
+    if any(select(doc, xpath) for xpath in X.KENTICO_MARKUP):
         return False
-    return any(doc.xpath(xpath) for xpath in X.SHAREPOINT_MARKUP + X.ASPNET_MARKUP)
+    return any(select(doc, xpath) for xpath in X.SHAREPOINT_MARKUP + X.ASPNET_MARKUP)
 
 
 def _property_rows(doc: etree._Element) -> list[etree._Element]:
     for xpath in X.DOCUMENT_PROPERTY_TABLES:
-        for table in doc.xpath(xpath):
+        for table in select(doc, xpath):
             rows = [r for r in table.iter("tr") if _closest_table(r) is table]
             labels = {
                 " ".join(label_key(_text(c)).split())
@@ -81,7 +83,7 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True for a SharePoint/ASP.NET article or legal-document detail page."""
     if not is_sharepoint(doc):
         return False
-    if doc.xpath(X.ARTICLE_BODY):
+    if select(doc, X.ARTICLE_BODY):
         return True
     return bool(_property_rows(doc))
 
@@ -96,7 +98,7 @@ class SharePointArticlePage:
         self._parts: tuple[list[str], str | None, str | None] | None = None
 
     def _title_el(self) -> etree._Element | None:
-        return first(self.doc, X.ARTICLE_TITLE)
+        return first_of(self.doc, X.ARTICLE_TITLE)
 
     @memoized
     def title(self) -> str | None:
@@ -104,7 +106,7 @@ class SharePointArticlePage:
 
     def published(self) -> str | None:
         for xpath in X.ARTICLE_DATE:
-            for el in self.doc.xpath(xpath):
+            for el in select(self.doc, xpath):
                 value = parse_vietnamese_date(el.text_content())
                 if value:
                     return value
@@ -113,13 +115,13 @@ class SharePointArticlePage:
 
     @memoized
     def summary(self) -> str | None:
-        el = first(self.doc, (X.ARTICLE_SUMMARY,))
+        el = first_of(self.doc, (X.ARTICLE_SUMMARY,))
         return " ".join(paragraphs(el)) or None if el is not None else None
 
     @memoized
     def _byline(self) -> tuple[str | None, str | None]:
         author = source = None
-        el = first(self.doc, (X.ARTICLE_BYLINE,))
+        el = first_of(self.doc, (X.ARTICLE_BYLINE,))
         for line in paragraphs(el) if el is not None else []:
             folded = _folded(line)
             if SOURCE_LINE.match(folded):
@@ -131,7 +133,7 @@ class SharePointArticlePage:
 
     def _body_parts(self) -> tuple[list[str], str | None, str | None]:
         if self._parts is None:
-            el = first(self.doc, (X.ARTICLE_BODY,))
+            el = first_of(self.doc, (X.ARTICLE_BODY,))
             self._parts = body_parts(el, skip=(self.summary(),))
         return self._parts
 
@@ -150,7 +152,9 @@ class SharePointArticlePage:
 
     def attachments(self) -> list[dict[str, str]]:
         scope = [
-            el for xpath in (X.ARTICLE_BODY, *X.ARTICLE_ATTACHMENTS) for el in self.doc.xpath(xpath)
+            el
+            for xpath in (X.ARTICLE_BODY, *X.ARTICLE_ATTACHMENTS)
+            for el in select(self.doc, xpath)
         ]
         return attachments_in(scope, self.base)
 
@@ -183,7 +187,7 @@ class SharePointDocumentPage:
         self.base = document_base(doc, url)
         self.rows = _property_rows(doc)
         self.fields = self._read_fields()
-        self.text_el = first(doc, X.DOCUMENT_TEXT)
+        self.text_el = first_of(doc, X.DOCUMENT_TEXT)
 
     def _read_fields(self) -> dict[str, str]:
         fields: dict[str, str] = {}
@@ -211,7 +215,7 @@ class SharePointDocumentPage:
 
     @memoized
     def title(self) -> str | None:
-        return _text(first(self.doc, X.DOCUMENT_TITLE)) or meta_content(self.doc, "og:title")
+        return _text(first_of(self.doc, X.DOCUMENT_TITLE)) or meta_content(self.doc, "og:title")
 
     @memoized
     def _full_text(self) -> str:
@@ -264,7 +268,7 @@ class SharePointDocumentPage:
         scope = [r for r in self.rows]
         if self.text_el is not None:
             scope.append(self.text_el)
-        scope.extend(self.doc.xpath(X.ARTICLE_ATTACHMENTS[0]))
+        scope.extend(select(self.doc, X.ARTICLE_ATTACHMENTS[0]))
         return attachments_in(scope, self.base)
 
     def category(self) -> str | None:
@@ -295,6 +299,6 @@ class SharePointDocumentPage:
 
 def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
     """Return the record of a SharePoint article or legal-document page."""
-    if doc.xpath(X.ARTICLE_BODY):
+    if select(doc, X.ARTICLE_BODY):
         return SharePointArticlePage(doc, url).to_item()
     return SharePointDocumentPage(doc, url).to_item()
