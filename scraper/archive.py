@@ -367,12 +367,13 @@ def iter_captures(warc_dir: str | Path) -> Iterator[Capture]:
                 yield _capture(info, target, target_payload)
 
 
-def latest_captures(warc_dir: str | Path, *, ok_only: bool = False) -> Iterator[Capture]:
-    """Yield the latest capture of each URL, sorted by URL; `ok_only` considers 200 answers only."""
-    warc_dir = Path(warc_dir)
+def latest_positions(
+    warc_dir: str | Path, *, ok_only: bool = False
+) -> dict[str, tuple[RecordInfo, RecordInfo]]:
+    """Map each URL to its latest capture record and the response record holding its payload."""
     locator = _PayloadLocator()
     latest: dict[str, tuple[RecordInfo, RecordInfo]] = {}
-    for info in iter_records(warc_dir):
+    for info in iter_records(Path(warc_dir)):
         if info.rec_type == "response" and info.status is not None:
             locator.add(info)
             target = info
@@ -387,14 +388,27 @@ def latest_captures(warc_dir: str | Path, *, ok_only: bool = False) -> Iterator[
         if ok_only and effective != 200:
             continue
         latest[info.url] = (info, target)
+    return latest
+
+
+def read_capture(warc_dir: str | Path, position: tuple[RecordInfo, RecordInfo]) -> Capture | None:
+    """The capture at a position of `latest_positions`, or None (logged) when unreadable."""
+    info, target = position
+    try:
+        _, payload = read_record(Path(warc_dir) / target.warc_file, target.warc_offset)
+    except (OSError, ArchiveError) as exc:
+        logger.warning("%s: cannot read its payload: %s", info.url, exc)
+        return None
+    return _capture(info, target, payload)
+
+
+def latest_captures(warc_dir: str | Path, *, ok_only: bool = False) -> Iterator[Capture]:
+    """Yield the latest capture of each URL, sorted by URL; `ok_only` considers 200 answers only."""
+    latest = latest_positions(warc_dir, ok_only=ok_only)
     for url in sorted(latest):
-        info, target = latest[url]
-        try:
-            _, payload = read_record(warc_dir / target.warc_file, target.warc_offset)
-        except (OSError, ArchiveError) as exc:
-            logger.warning("%s: cannot read its payload: %s", url, exc)
-            continue
-        yield _capture(info, target, payload)
+        capture = read_capture(warc_dir, latest[url])
+        if capture is not None:
+            yield capture
 
 
 def capture_at(warc_dir: str | Path, warc_file: str, warc_offset: int) -> Capture:
@@ -453,6 +467,7 @@ def reparse_records(
     per-portal parser override is kept. Listings, non-HTML captures and parse errors are counted
     in `stats`, not yielded.
     """
+    from scraper.attachment_records import add_attachment_refs
     from scraper.record import RECORD_FIELDS, empty_record
 
     if parse is None:
@@ -461,7 +476,12 @@ def reparse_records(
 
     stats = stats if stats is not None else ReparseStats()
     registry = registry or {}
-    for capture in latest_captures(warc_dir, ok_only=True):
+    positions = latest_positions(warc_dir, ok_only=True)
+    extracted: dict[str, dict[str, Any]] = {}
+    for url in sorted(positions):
+        capture = read_capture(warc_dir, positions[url])
+        if capture is None:
+            continue
         stats.captures += 1
         if progress is not None:
             progress(stats)
@@ -495,5 +515,31 @@ def reparse_records(
             warc_file=capture.warc_file,
             warc_offset=capture.warc_offset,
         )
+        if record.get("attachments"):
+            record["attachments"] = [
+                _reextract(warc_dir, positions, dict(a), extracted) for a in record["attachments"]
+            ]
+            add_attachment_refs(record)
         stats.records += 1
         yield record
+
+
+def _reextract(
+    warc_dir: str | Path,
+    positions: dict[str, tuple[RecordInfo, RecordInfo]],
+    attachment: dict[str, Any],
+    extracted: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """An attachment entry with its text extracted again from the archived file."""
+    from scraper.attachment_records import attachment_entry
+
+    url = attachment.get("url") or ""
+    if url not in extracted:
+        capture = read_capture(warc_dir, positions[url]) if url in positions else None
+        if capture is None:
+            extracted[url] = attachment_entry(attachment, None, missing="not archived")
+        else:
+            extracted[url] = attachment_entry(
+                attachment, capture.body, content_type=capture.content_type or ""
+            )
+    return {**extracted[url], "url": url, "title": attachment.get("title")}
