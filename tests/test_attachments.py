@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import unicodedata
 
 import pytest
@@ -31,6 +32,7 @@ try:
         make_tcvn3_text,
         make_text_pdf,
         make_vni_text,
+        render_pages,
         soffice_path,
     )
 except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
@@ -47,6 +49,7 @@ except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys
         make_tcvn3_text,
         make_text_pdf,
         make_vni_text,
+        render_pages,
         soffice_path,
     )
 
@@ -89,7 +92,8 @@ def legacy_doc() -> bytes:
         (b"<!DOCTYPE html><html><body>x</body></html>", "a.doc", "", "html"),
         (b"plain words", "ke-hoach.txt", "", "txt"),
         (b"plain words", "", "text/plain; charset=utf-8", "txt"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "scan.png", "image/png", "unknown"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "scan.pdf", "", "image"),
+        (b"BMW and Mercedes, price list", "gia.txt", "", "txt"),
         (b"PK\x03\x04not a zip", "bang-tinh.xlsx", "", "unknown"),
     ],
 )
@@ -279,3 +283,40 @@ def test_docx_typed_in_a_vni_font_becomes_unicode() -> None:
     result = extract_attachment(data)
     assert result.legacy_encoding == "vni"
     assert words(result.text) == ground_truth(LEGACY_PARAGRAPHS)
+
+
+def test_rtf_served_as_doc_gives_its_text() -> None:
+    if shutil.which("catdoc") is None:
+        pytest.skip("catdoc not installed (apt-get install catdoc)")
+
+    def escape(text: str) -> str:
+        return "".join(c if ord(c) < 128 else f"\\u{ord(c)}?" for c in text)
+
+    body = "\\par ".join(escape(p) for p in LEGACY_PARAGRAPHS[:2])
+    data = (
+        "{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Times New Roman;}}\\f0 " + body + "\\par}"
+    ).encode()
+    result = extract_attachment(data, filename="ke-hoach.doc")
+    assert (result.kind, result.missing) == ("doc", None)
+    assert words(result.text) == ground_truth(LEGACY_PARAGRAPHS[:2])
+
+
+@needs_tesseract
+def test_scan_attached_as_an_image_is_ocred() -> None:
+    page = render_pages(SCAN_PARAGRAPHS[:4], dpi=300)[0]
+    buffer = io.BytesIO()
+    page.save(buffer, format="JPEG", quality=85, dpi=(300, 300))
+    result = extract_attachment(buffer.getvalue(), filename="scan.jpg")
+    assert (result.kind, result.pages, result.ocr, result.missing) == ("image", 1, [1], None)
+    assert char_accuracy(result.text, " ".join(SCAN_PARAGRAPHS[:4])) >= 0.97
+
+
+def test_image_without_ocr_says_so() -> None:
+    buffer = io.BytesIO()
+    render_pages(SCAN_PARAGRAPHS[:1], dpi=100)[0].save(buffer, format="PNG")
+    result = extract_attachment(buffer.getvalue(), ocr=False)
+    assert (result.kind, result.text, result.missing) == (
+        "image",
+        "",
+        "OCR disabled; image attachment",
+    )

@@ -11,14 +11,26 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from PIL import Image
+
 from scraper.attachments.legacy import fix_legacy_vietnamese
 from scraper.attachments.markup import extract_html, extract_txt
+from scraper.attachments.ocr import ocr_image_file, tesseract_status
 from scraper.attachments.office import ExtractionError, extract_doc, extract_docx
 from scraper.attachments.pdf import extract_pdf
 
 logger = logging.getLogger(__name__)
 
-KINDS: tuple[str, ...] = ("pdf", "docx", "doc", "txt", "html", "unknown")
+KINDS: tuple[str, ...] = ("pdf", "docx", "doc", "txt", "html", "image", "unknown")
+
+_IMAGE_MAGIC = (
+    b"\xff\xd8\xff",  # JPEG
+    b"\x89PNG\r\n\x1a\n",
+    b"II*\x00",  # TIFF, little-endian
+    b"MM\x00*",  # TIFF, big-endian
+    b"GIF87a",
+    b"GIF89a",
+)
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
@@ -80,6 +92,8 @@ def detect_kind(data: bytes, *, filename: str = "", content_type: str = "") -> s
     head = data[:2048]
     if b"%PDF-" in data[:1024]:
         return "pdf"
+    if head.startswith(_IMAGE_MAGIC) or _is_bmp(head):
+        return "image"
     if head.startswith(_OLE2_MAGIC):
         return "doc" if _WORD_STREAM in data else "unknown"
     if head.startswith(b"PK\x03\x04"):
@@ -102,6 +116,11 @@ def detect_kind(data: bytes, *, filename: str = "", content_type: str = "") -> s
     if data and _looks_like_text(head):
         return "txt"
     return "unknown"
+
+
+def _is_bmp(head: bytes) -> bool:
+    # "BM" alone starts plenty of text; a bitmap also has its header size at byte 14.
+    return head.startswith(b"BM") and len(head) > 18 and head[14] in (12, 40, 52, 56, 108, 124)
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -154,6 +173,8 @@ def extract_attachment(
             result.legacy_encoding = pdf.legacy_encoding
             result.page_texts = [tidy_text(t) for t in pdf.page_texts]
             result.text = "\n\n".join(t for t in result.page_texts if t)
+        elif kind == "image":
+            _extract_image(data, result, ocr=ocr, max_pages=max_pages)
         elif kind in ("docx", "doc", "txt", "html"):
             if kind == "docx":
                 raw = extract_docx(data)
@@ -175,6 +196,28 @@ def extract_attachment(
     if not result.text and not result.missing:
         result.missing = "no text found"
     return result
+
+
+def _extract_image(data: bytes, result: AttachmentText, *, ocr: bool, max_pages: int) -> None:
+    """OCR a scan attached as an image file (JPEG, PNG, TIFF, ...), one page per frame."""
+    if not ocr:
+        result.missing = "OCR disabled; image attachment"
+        return
+    status = tesseract_status()
+    if status is not None:
+        result.missing = f"{status}; image attachment not OCRed"
+        return
+    try:
+        texts, frames = ocr_image_file(data, max_pages=max_pages)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        result.missing = f"unreadable image: {exc}"
+        return
+    result.pages = frames
+    result.ocr = list(range(1, len(texts) + 1))
+    result.page_texts = [tidy_text(t) for t in texts]
+    result.text = "\n\n".join(t for t in result.page_texts if t)
+    if len(texts) < frames:
+        result.missing = f"only the first {len(texts)} of {frames} pages extracted"
 
 
 def _charset(content_type: str) -> str | None:

@@ -134,3 +134,20 @@ def ocr_image(image: Image.Image, *, dpi: int = 300, preprocess: bool = True) ->
         raise RuntimeError(f"tesseract failed: {message[-1] if message else result.returncode}")
     text = result.stdout.decode("utf-8", "replace").replace("\f", "")
     return unicodedata.normalize("NFC", text)
+
+
+def ocr_image_file(data: bytes, *, max_pages: int = 200) -> tuple[list[str], int]:
+    """Return the OCR text of each frame of an image file (a multi-page TIFF has several)."""
+    with Image.open(io.BytesIO(data)) as image:
+        frames = getattr(image, "n_frames", 1)
+        texts = []
+        for index in range(min(frames, max_pages)):
+            image.seek(index)
+            dpi = image.info.get("dpi", (0, 0))[0] or _guess_dpi(image)
+            texts.append(ocr_image(image.convert("RGB"), dpi=round(dpi)))
+    return texts, frames
+
+
+def _guess_dpi(image: Image.Image) -> int:
+    # No resolution recorded: assume the page is A4 portrait, as official letters are.
+    return max(100, min(600, round(max(image.size) / 11.69)))

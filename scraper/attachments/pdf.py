@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -169,7 +170,7 @@ def _ocr_pages(
         image, dpi = _render(page)
         try:
             text = ocr_image(image, dpi=dpi)
-        except (OcrUnavailable, RuntimeError, OSError) as exc:
+        except (OcrUnavailable, RuntimeError, OSError, subprocess.SubprocessError) as exc:
             logger.warning("page %d: OCR failed: %s", index + 1, exc)
             failed.append(index + 1)
             continue
