@@ -182,7 +182,9 @@ _SOURCE_THEO = re.compile(r"^\(?\s*theo\s+(?P<value>[^,;]+?)\s*\)?$")
 _PARENS = re.compile(r"\([^)]*\)")
 _SENTENCE_END = re.compile(r"[.!?:;…]$")
 MAX_SIGNATURE_CHARS = 80
-MAX_SIGNATURE_WORDS = 10
+MAX_SIGNATURE_WORDS = 12
+MAX_NAME_WORDS = 6
+_UNIT_SEPARATOR = re.compile(r"\s+[-–—]\s+|\s*\(")
 MAX_TRAILING = 3
 
 
@@ -222,18 +224,22 @@ def _source_label(text: str) -> str | None:
 
 
 def looks_like_name(text: str) -> bool:
-    """Return True if `text` reads like a signature: short, capitalised words, no sentence."""
+    """Return True if `text` reads like a signature: a capitalised name, then maybe a unit."""
     text = normalize_text(text)
     if not text or len(text) > MAX_SIGNATURE_CHARS or _SENTENCE_END.search(text):
         return False
     if any(c.isdigit() for c in text) and not re.search(r"[A-ZĐ]{2,}\d", text):
         return False
-    core = _PARENS.sub(" ", text)
-    words = [w for w in re.split(r"[\s,]+", core) if w and w not in ("-", "–", "&")]
-    if not words or len(words) > MAX_SIGNATURE_WORDS or not words[0][:1].isupper():
+    words = [w for w in re.split(r"[\s,]+", _PARENS.sub(" ", text)) if w not in ("", "-", "–", "&")]
+    if not words or len(words) > MAX_SIGNATURE_WORDS:
         return False
-    capitalised = sum(1 for w in words if w[:1].isupper())
-    return capitalised * 4 >= len(words) * 3
+    # "Hữu Phước - Công an thị xã", "Minh Châu (Phòng VH-TT)": judge the name before the unit
+    person = _UNIT_SEPARATOR.split(text, maxsplit=1)[0]
+    names = [w for w in re.split(r"[\s,]+", person) if w]
+    if not names or len(names) > MAX_NAME_WORDS or not names[0][:1].isupper():
+        return False
+    capitalised = sum(1 for w in names if w[:1].isupper())
+    return capitalised * 4 >= len(names) * 3
 
 
 def split_signature(

@@ -59,11 +59,11 @@ FIELD_LABELS: dict[str, str] = {
 }
 DATE_FIELDS = frozenset({"published", "effective", "expires"})
 BODY_HEADINGS = frozenset({"noi dung", "toan van"})
-MISSING_VALUES = frozenset({"", "n/a", "na", "khong", "khong co", "khong so", "-", "--", "..."})
+MISSING_VALUES = frozenset({"", "n/a", "na", "khong", "khong co", "-", "--", "..."})
 
 
 def document_number(value: str | None) -> str | None:
-    """Return a document number as shown, or None for "Không số", "N/A" and blanks."""
+    """Return a document number as shown ("Không số" included), None for "N/A" and blanks."""
     value = normalize_text(value or "")
     if label_key(value) in MISSING_VALUES or value.lower() in MISSING_VALUES:
         return None
