@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import re
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -174,6 +175,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (the index writer's workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def dir_size(path: Path) -> int:
     """Total bytes of files under path."""
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
@@ -206,18 +214,21 @@ def pick_queries(records_path: Path, rng: random.Random, count: int) -> dict[str
 
 
 def time_calls(calls: list[Callable[[], Any]]) -> dict[str, float]:
-    """Run each call once (after one warm-up), return p50/p95/max in milliseconds."""
+    """Run each call once (after one warm-up): wall p50/p95/max and CPU p50/p95, in ms."""
     calls[0]()
-    timings = []
+    timings, cpu = [], []
     for call in calls:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         call()
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
     return {
         "n": len(timings),
         "p50_ms": round(percentile(timings, 50), 1),
         "p95_ms": round(percentile(timings, 95), 1),
         "max_ms": round(max(timings), 1),
+        "cpu_p50_ms": round(percentile(cpu, 50), 1),
+        "cpu_p95_ms": round(percentile(cpu, 95), 1),
     }
 
 
@@ -470,6 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         "multisegment": args.multisegment,
     }
     report["machine"] = machine()
+    report["load_average_start"] = os.getloadavg()
     try:
         if not (args.reuse and records_path.exists()):
             started = time.perf_counter()
@@ -487,6 +499,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if not (args.reuse and index_dir.exists()):
             shutil.rmtree(index_dir, ignore_errors=True)
+            cpu_started = cpu_seconds()
             stats = index_records(
                 index_dir,
                 iter_jsonl([records_path]),
@@ -497,7 +510,10 @@ def main(argv: list[str] | None = None) -> int:
                 "docs": stats.total_docs,
                 "seconds": round(stats.seconds, 1),
                 "docs_per_s": round(stats.docs_per_second),
+                "cpu_s": round(cpu_seconds() - cpu_started, 1),
+                "docs_per_cpu_s": round(stats.indexed / max(cpu_seconds() - cpu_started, 1e-9)),
                 "size_mb": round(dir_size(index_dir) / 1e6, 1),
+                "load_average": os.getloadavg(),
             }
             logger.info("whoosh index: %s", report["whoosh_index"])
 
@@ -524,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             logger.info("sqlite: %s", report["sqlite_queries"])
         report["sample_queries"] = {k: v[:3] for k, v in queries.items()}
+        report["load_average_end"] = os.getloadavg()
     finally:
         if not args.keep and args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from indexer.index import open_searcher
 from indexer.query import parse_query
-from indexer.search import Hit, build_filters, full_query, iter_docnums, make_hit
+from indexer.search import Hit, build_filters, iter_docnums, make_hit
 from scraper.record import RECORD_FIELDS
 
 logger = logging.getLogger(__name__)
@@ -40,9 +40,8 @@ def iter_hits(
         portal=portal, kind=kind, author=author, date_from=date_from, date_to=date_to
     )
     with open_searcher(index_dir) as searcher:
-        for rank, (score, docnum) in enumerate(
-            iter_docnums(searcher, full_query(parsed, filters), sort), 1
-        ):
+        ranked = iter_docnums(searcher, parsed, filters, sort)
+        for rank, (score, docnum) in enumerate(ranked, 1):
             yield make_hit(searcher, docnum, score, rank, parsed)
 
 

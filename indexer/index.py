@@ -18,6 +18,7 @@ from whoosh.index import EmptyIndexError, FileIndex, LockError
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
+from indexer.docsets import preload_field_lengths
 from indexer.errors import IndexLockedError, NoIndexError
 from indexer.schema import build_schema, record_to_document
 
@@ -87,6 +88,7 @@ def open_searcher(index_dir: Path | str) -> Iterator[Searcher]:
         ix = open_index(index_dir)
         try:
             searcher = ix.searcher()
+            preload_field_lengths(searcher)
         except OSError as exc:  # a segment was merged away after we read the TOC: reopen
             last_error = exc
             time.sleep(0.02 * (attempt + 1))

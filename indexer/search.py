@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.searching import Searcher
 
 from indexer.analysis import exact_word, fold_word, iter_word_spans, nfc, words
+from indexer.docsets import DocSets
 from indexer.index import open_searcher
 from indexer.query import ParsedQuery, parse_query
 from indexer.schema import attachments_text, normalize_doc_number
@@ -142,27 +141,24 @@ def build_filters(
     return filters
 
 
-def _sortedby(sort: str) -> Any:
-    if sort == "relevance":
-        return None
-    if sort == "newest":
-        return sorting.FieldFacet("published", reverse=True)
-    if sort == "oldest":
-        return sorting.MultiFacet([sorting.FieldFacet("undated"), sorting.FieldFacet("published")])
-    raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-
-
-def _facets() -> dict[str, sorting.FieldFacet]:
-    return {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
-
-
-def _facet_counts(results: Any) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    for name in FACET_FIELDS:
-        groups = results.groups(name)
-        counts = {("unknown" if key in (None, "") else str(key)): n for key, n in groups.items()}
-        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return out
+def ranked_docnums(
+    searcher: Searcher,
+    sets: DocSets,
+    scored_query: wq.Query,
+    docs: set[int],
+    sort: str,
+    filtered: bool,
+    limit: int | None,
+) -> list[tuple[float, int]]:
+    """The first `limit` (score, docnum) pairs of `docs` in the requested order."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    if not docs:
+        return []
+    if sort != "relevance":
+        return [(0.0, d) for d in sets.by_date(docs, newest=sort == "newest", limit=limit)]
+    results = searcher.search(scored_query, limit=limit, filter=docs if filtered else None)
+    return [(float(score or 0.0), docnum) for score, docnum in results.top_n]
 
 
 def full_query(parsed: ParsedQuery, filters: list[wq.Query]) -> wq.Query:
@@ -193,21 +189,21 @@ def search(
         portal=portal, kind=kind, author=author, date_from=date_from, date_to=date_to
     )
     q = full_query(parsed, filters)
-    sortedby = _sortedby(sort)
     offset = (page - 1) * limit
     with open_searcher(index_dir) as searcher:
-        kwargs: dict[str, Any] = {"limit": offset + limit}
-        if sortedby is not None:
-            kwargs["sortedby"] = sortedby
-        if facets:
-            kwargs["groupedby"] = _facets()
-        results = searcher.search(q, **kwargs)
-        total = len(results)
+        sets = DocSets(searcher)
+        docs = sets.evaluate(q)
+        total = len(docs)
+        top = ranked_docnums(
+            searcher, sets, parsed.query, docs, sort, bool(filters), offset + limit
+        )
         hits = [
             make_hit(searcher, docnum, score, offset + i + 1, parsed)
-            for i, (score, docnum) in enumerate(_top(results, sort)[offset : offset + limit])
+            for i, (score, docnum) in enumerate(top[offset : offset + limit])
         ]
-        facet_counts = _facet_counts(results) if facets else {}
+        facet_counts = (
+            {name: sets.facet_counts(docs, name) for name in FACET_FIELDS} if facets else {}
+        )
     return SearchResults(
         total=total,
         hits=hits,
@@ -217,13 +213,6 @@ def search(
         understood=parsed.understood,
         facets=facet_counts,
     )
-
-
-def _top(results: Any, sort: str) -> list[tuple[float, int]]:
-    """(score, docnum) pairs of a Results object in rank order (score 0 when sorted by date)."""
-    if sort != "relevance":
-        return [(0.0, docnum) for _, docnum in results.top_n]
-    return [(float(score or 0.0), docnum) for score, docnum in results.top_n]
 
 
 def load_record(searcher: Searcher, docnum: int) -> dict[str, Any]:
@@ -344,12 +333,9 @@ def snippet_for(
 
 
 def iter_docnums(
-    searcher: Searcher, q: wq.Query, sort: str = "relevance"
-) -> Iterator[tuple[float, int]]:
-    """Every (score, docnum) matching `q` in the requested order (docnums only: small)."""
-    sortedby = _sortedby(sort)
-    kwargs: dict[str, Any] = {"limit": None}
-    if sortedby is not None:
-        kwargs["sortedby"] = sortedby
-    results = searcher.search(q, **kwargs)
-    yield from _top(results, sort)
+    searcher: Searcher, parsed: ParsedQuery, filters: list[wq.Query], sort: str = "relevance"
+) -> list[tuple[float, int]]:
+    """Every (score, docnum) matching the query and filters, in order (docnums only: small)."""
+    sets = DocSets(searcher)
+    docs = sets.evaluate(full_query(parsed, filters))
+    return ranked_docnums(searcher, sets, parsed.query, docs, sort, bool(filters), None)

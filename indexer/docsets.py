@@ -1,0 +1,205 @@
+"""Exact sets of matching document numbers, fast: totals, facets and date sorting without scoring.
+
+Whoosh counts and groups hits by walking a scoring matcher one posting at a time; for a common
+word over 100k documents that costs more than the search. Here a query's boolean skeleton is
+evaluated as Python set algebra over posting blocks read whole.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from array import array
+from collections.abc import Iterable
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching import NullMatcherClass
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.searching import Searcher
+
+logger = logging.getLogger(__name__)
+
+
+def _leaf_ids(matcher: W3LeafMatcher) -> list[int]:
+    """Every id of an on-disk posting list, block by block (no per-posting method calls)."""
+    ids: list[int] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids.extend(matcher._ids[matcher._i :])
+        matcher._next_block()
+    return ids
+
+
+def _matcher_ids(matcher) -> set[int] | None:
+    """Ids of a leaf matcher (minus deletions), or None when it is not a plain leaf."""
+    if isinstance(matcher, NullMatcherClass):
+        return set()
+    if isinstance(matcher, FilterMatcher) and isinstance(matcher.child, W3LeafMatcher):
+        ids = set(_leaf_ids(matcher.child))
+        return ids - matcher._ids if matcher._exclude else ids & matcher._ids
+    if isinstance(matcher, W3LeafMatcher):
+        return set(_leaf_ids(matcher))
+    return None
+
+
+# Segments never change once written, so their columns can be cached by segment id.
+_SEGMENT_CACHE: dict[tuple[str, str], bytes | array] = {}
+_SEGMENT_CACHE_LIMIT = 512
+SCORED_FIELDS: tuple[str, ...] = (
+    "text",
+    "text_exact",
+    "text_bi",
+    "title",
+    "title_exact",
+    "title_bi",
+)
+
+
+def _cache_put(key: tuple[str, str], value: bytes | array) -> None:
+    if len(_SEGMENT_CACHE) >= _SEGMENT_CACHE_LIMIT:
+        _SEGMENT_CACHE.clear()
+    _SEGMENT_CACHE[key] = value
+
+
+def _segment_key(segreader) -> str:
+    return segreader.segment().segment_id()
+
+
+def preload_field_lengths(searcher: Searcher, fields: Iterable[str] = SCORED_FIELDS) -> None:
+    """Hold each segment's field lengths in memory: BM25 reads one per scored posting, and
+    without this every read is a seek and a read on the segment file."""
+    for sub, _ in searcher.leaf_searchers():
+        segreader = sub.reader()
+        perdoc = getattr(segreader, "_perdoc", None)
+        if perdoc is None or not hasattr(perdoc, "_readers"):
+            continue
+        doccount = segreader.doc_count_all()
+        for field in fields:
+            lenfield = _lenfield(field)
+            key = (_segment_key(segreader), lenfield)
+            cached = _SEGMENT_CACHE.get(key)
+            if cached is None:
+                reader = perdoc._cached_reader(lenfield, LENGTHS_COLUMN)
+                if reader is None:
+                    continue
+                raw = reader._dbfile.get(reader._basepos, reader._count)
+                cached = bytes(raw) + bytes(max(0, doccount - len(raw)))
+                _cache_put(key, cached)
+            perdoc._readers[lenfield] = cached
+
+
+def _published_keys(searcher: Searcher) -> array:
+    """The raw `published` column of every document, as one array indexed by global docnum."""
+    keys = array("Q")
+    for sub, offset in searcher.leaf_searchers():
+        segreader = sub.reader()
+        doccount = segreader.doc_count_all()
+        key = (_segment_key(segreader), "published")
+        cached = _SEGMENT_CACHE.get(key)
+        if cached is None:
+            cached = array("Q", bytes(8 * doccount))
+            if segreader.has_column("published"):
+                reader = segreader.column_reader("published", translate=False)
+                count = min(reader._count, doccount)
+                raw = reader._dbfile.get(reader._basepos, 8 * count)
+                loaded = array(reader._typecode)
+                loaded.frombytes(bytes(raw))
+                loaded.byteswap()  # stored big-endian
+                cached[:count] = array("Q", loaded)
+            _cache_put(key, cached)
+        if len(keys) < offset:
+            keys.extend(bytes(8 * (offset - len(keys))))
+        keys.extend(cached)
+    return keys
+
+
+class DocSets:
+    """Evaluate queries to sets of global document numbers over one searcher."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self._cache: dict[str, set[int]] = {}
+
+    def term(self, fieldname: str, text: str) -> set[int]:
+        """Documents containing one term."""
+        key = f"{fieldname}\x00{text}"
+        if key in self._cache:
+            return self._cache[key]
+        found: set[int] = set()
+        q = wq.Term(fieldname, text)
+        context = self.searcher.boolean_context()
+        for sub, offset in self.searcher.leaf_searchers():
+            ids = _matcher_ids(q.matcher(sub, context))
+            if ids is None:
+                ids = set(q.matcher(sub, context).all_ids())
+            found.update(offset + i for i in ids) if offset else found.update(ids)
+        self._cache[key] = found
+        return found
+
+    def all_docs(self) -> set[int]:
+        """Every live document."""
+        return set(self.searcher.reader().all_doc_ids())
+
+    def evaluate(self, q: wq.Query) -> set[int]:
+        """The exact set of documents matching `q` (scores and boosts ignored)."""
+        if isinstance(q, wq.Term):
+            return self.term(q.fieldname, q.text)
+        if isinstance(q, wq.AndMaybe):
+            return self.evaluate(q.a)
+        if isinstance(q, wq.AndNot):
+            return self.evaluate(q.a) - self.evaluate(q.b)
+        if isinstance(q, wq.And):
+            parts = sorted(
+                (self.evaluate(s) for s in q.subqueries), key=len
+            )  # smallest first: intersection cost is the smaller set
+            if not parts:
+                return set()
+            result = set(parts[0])
+            for part in parts[1:]:
+                result &= part
+                if not result:
+                    break
+            return result
+        if isinstance(q, wq.Or):
+            result: set[int] = set()
+            for s in q.subqueries:
+                result |= self.evaluate(s)
+            return result
+        if isinstance(q, wq.Every):
+            return self.all_docs()
+        if isinstance(q, wq.NullQuery.__class__):
+            return set()
+        return set(self.searcher.docs_for_query(q))
+
+    def facet_counts(self, docs: set[int], fieldname: str) -> dict[str, int]:
+        """How many of `docs` carry each term of a keyword field (missing values as "unknown")."""
+        counts: dict[str, int] = {}
+        covered = 0
+        reader = self.searcher.reader()
+        for raw in reader.lexicon(fieldname):
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            n = len(docs & self.term(fieldname, text))
+            if n:
+                counts[text] = n
+                covered += n
+        if covered < len(docs):
+            counts["unknown"] = len(docs) - covered
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def by_date(self, docs: Iterable[int], *, newest: bool, limit: int | None) -> list[int]:
+        """Docnums ordered by `published` (undated last either way), first `limit` of them."""
+        keys = _published_keys(self.searcher)
+        undated = self.term("undated", "1")
+        dated = [d for d in docs if d not in undated]
+        missing = sorted(d for d in docs if d in undated)
+        key = keys.__getitem__
+        if limit is None:
+            ordered = sorted(dated, key=lambda d: (key(d), -d if newest else d), reverse=newest)
+        elif newest:
+            ordered = heapq.nlargest(limit, dated, key=lambda d: (key(d), -d))
+        else:
+            ordered = heapq.nsmallest(limit, dated, key=lambda d: (key(d), d))
+        ordered.extend(missing)
+        return ordered if limit is None else ordered[:limit]
