@@ -73,6 +73,8 @@ DATE_LINE_WINDOW = 8
 MAX_LINK_DENSITY = 0.5
 MIN_META_SUMMARY = 40
 """A meta description shorter than this is a site slogan, not a summary."""
+MAX_LABEL_CHARS = 30
+"""Attachment headings ("File đính kèm:") are short; longer paragraphs are not checked."""
 LOGIN_NAME = re.compile(r"^[a-z0-9_.\-]+$")
 
 
@@ -403,8 +405,7 @@ def body_parts(
     for p in styled_paragraphs(container):
         if p.text in skipped:
             continue
-        folded = _folded(p.text).rstrip(": ")
-        if folded in labels:
+        if len(p.text) <= MAX_LABEL_CHARS and _folded(p.text).rstrip(": ") in labels:
             continue
         items.append(p)
     return split_signature(items, extra_candidates)

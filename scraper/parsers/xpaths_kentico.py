@@ -8,7 +8,7 @@ KENTICO_MARKUP = (
     "//meta[@name='generator'][contains(@content, 'Kentico')]",
     "//input[@name='__CMSCsrfToken']",
     "//script[contains(@src, '/CMSPages/')] | //link[contains(@href, '/CMSPages/')]",
-    "//*[contains(@class, 'CMSListMenu') or contains(@class, 'CMSBreadCrumbs')]",
+    "//ul[contains(@class, 'CMSListMenu')] | //a[contains(@class, 'CMSBreadCrumbs')]",
 )
 """Any of these marks a page served by Kentico."""
 

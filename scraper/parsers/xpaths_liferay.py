@@ -10,9 +10,9 @@ LIFERAY_MARKUP = (
     "//script[contains(@src, '/html/js/barebone.jsp') or contains(@src, '/html/js/everything.jsp')"
     " or contains(@src, '/o/frontend-js-web/')]",
     "//link[contains(@href, '/o/frontend-css-web/') or contains(@href, 'themeId=')]",
-    "//*[starts-with(@id, 'p_p_id_')]",
-    f"//*[{has_class('portlet-boundary')}]",
-    "//script[contains(., 'Liferay.Portlet') or contains(., 'Liferay.ThemeDisplay')]",
+    "//div[starts-with(@id, 'p_p_id_')]",
+    "//div[contains(@class, 'portlet-boundary')]",
+    "//script[not(@src)][contains(., 'Liferay.Portlet') or contains(., 'Liferay.ThemeDisplay')]",
 )
 """Any of these marks a page rendered by Liferay Portal."""
 

@@ -6,9 +6,10 @@ from scraper.parsers.base import has_class
 
 SHAREPOINT_MARKUP = (
     "//meta[@name='GENERATOR' or @name='generator'][contains(@content, 'SharePoint')]",
-    "//script[contains(., '_spPageContextInfo')]",
+    "//script[not(@src)][contains(., '_spPageContextInfo')]",
     "//script[contains(@src, '/_layouts/')] | //link[contains(@href, '/_layouts/')]",
-    "//*[@id='s4-workspace' or @id='__REQUESTDIGEST' or @id='MSOWebPartPage_PostbackSource']",
+    "//div[@id='s4-workspace'] | //input[@id='__REQUESTDIGEST' or "
+    "@id='MSOWebPartPage_PostbackSource']",
 )
 ASPNET_MARKUP = ("//input[@name='__VIEWSTATE']", "//form[@id='aspnetForm']")
 KENTICO_MARKUP = (
