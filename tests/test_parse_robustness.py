@@ -183,3 +183,29 @@ def test_fuzz_mutated_real_page(at: int, drop: int, insert: bytes) -> None:
 @given(st.text(min_size=1, max_size=200))
 def test_fuzz_url(url: str) -> None:
     parse_or_error(HTML, url=url)
+
+
+CMS_NAMES = st.sampled_from(
+    [None, "nukeviet", "nukeviet_news", "nukeviet_laws", "nukeviet_dispatch", "generic"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(TAGS, st.text(max_size=20)), max_size=60), CMS_NAMES)
+def test_fuzz_forced_parser(parts: list[str], cms: str | None) -> None:
+    try:
+        record = parse_page(URL, "".join(parts), cms=cms)
+    except ParseError:
+        return
+    assert record["url"] == URL
+
+
+def test_unknown_cms_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="unknown cms"):
+        parse_page(URL, HTML, cms="joomla-1.0")
+
+
+def test_server_declared_encoding_is_used_for_legacy_bytes() -> None:
+    markup = "<html><body><div><p>Thị xã Tây Ninh đẹp</p></div></body></html>"
+    doc = load_html(markup.encode("cp1258", errors="xmlcharrefreplace"), encoding="windows-1258")
+    assert "Tây Ninh" in doc.text_content()

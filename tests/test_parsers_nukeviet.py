@@ -161,3 +161,59 @@ def test_a_page_at_a_detail_url_is_never_a_listing() -> None:
     doc = load_html(markup)
     assert is_listing(doc, "https://a.gov.vn/tin/cac-bai-viet/")
     assert not is_listing(doc, "https://a.gov.vn/tin/mot-bai-viet-99.html")
+
+
+OLD_DEFAULT_THEME = """<html><head><meta name="generator" content="NukeViet v4.0">
+<title>Tin cũ - Cổng TTĐT</title></head><body><h1>Cổng thông tin điện tử</h1>
+<div class="news_column"><div id="news_detail"><h1>Hội nghị sơ kết 6 tháng</h1>
+<span class="time">Thứ năm, 09/07/2015 - 14:25</span>
+<div id="hometext">Sơ kết công tác 6 tháng đầu năm 2015.</div>
+<div class="bodytext"><p>Hội nghị đánh giá kết quả thực hiện Nghị quyết số 12/NQ-HĐND.</p>
+<p style="text-align: right;"><strong>Lan Anh</strong></p></div>
+<p style="text-align: right;"><strong>Nguồn tin: </strong>Văn phòng UBND</p></div>
+<div class="keywords"><strong>Từ khóa: </strong><a href="/news/tag/so-ket"><em>sơ kết</em></a></div>
+<ul class="related"><li><a href="/news/a/b-3.html">Tin khác</a><span class="date">(01/07/2015)</span></li></ul>
+</div></body></html>"""
+
+
+def test_old_default_theme_article() -> None:
+    record = parse_page(
+        "https://xa.gov.vn/news/tin-tuc/hoi-nghi-so-ket-6-thang-5.html", OLD_DEFAULT_THEME
+    )
+    assert record["cms"] == "nukeviet_news"
+    assert record["title"] == "Hội nghị sơ kết 6 tháng"
+    assert record["published"] == "2015-07-09T14:25:00+07:00"
+    assert record["summary"] == "Sơ kết công tác 6 tháng đầu năm 2015."
+    assert record["body"] == "Hội nghị đánh giá kết quả thực hiện Nghị quyết số 12/NQ-HĐND."
+    assert (record["author"], record["source"]) == ("Lan Anh", "Văn phòng UBND")
+    assert record["tags"] == ["sơ kết"]
+    assert record["doc_refs"] == ["12/NQ-HĐND"]
+
+
+LAW_DETAIL_4X = """<html><head><meta name="generator" content="NukeViet v4.5"></head><body>
+<div class="law-detail"><h1 class="margin-bottom-lg">Quyết định phê duyệt quy hoạch</h1>
+<div class="tab-content tab-content-main"><div role="tabpanel" class="tab-pane active" id="doc-basic">
+<div class="panel-body"><p>Phê duyệt quy hoạch chung đô thị theo Luật số 30/2009/QH12.</p>
+<table class="table table-properties table-bordered mb-0"><tbody>
+<tr><td class="col-header fw-bold">Số ký hiệu</td><td>88/QĐ-UBND</td>
+<td class="col-header fw-bold">Ngày ban hành</td><td>03/03/2023</td></tr>
+<tr><td class="col-header fw-bold">Người ký</td><td><a href="/laws/signer/1/">Võ Văn Sơn</a></td>
+<td class="col-header fw-bold">Ngày hết hiệu lực</td><td>N/A</td></tr>
+</tbody></table></div></div>
+<div role="tabpanel" class="tab-pane" id="doc-body"><div class="panel-body"><div class="bodytext">
+<p>Điều 1. Phê duyệt.</p><p>Điều 2. Thi hành.</p></div></div></div></div></div></body></html>"""
+
+
+def test_laws_tabbed_template() -> None:
+    record = parse_page("https://a.gov.vn/laws/detail/quy-hoach-9/", LAW_DETAIL_4X)
+    assert record["cms"] == "nukeviet_laws"
+    assert record["title"] == "Quyết định phê duyệt quy hoạch"
+    assert record["summary"] == "Phê duyệt quy hoạch chung đô thị theo Luật số 30/2009/QH12."
+    assert (record["doc_number"], record["published"], record["expires"]) == (
+        "88/QĐ-UBND",
+        "2023-03-03",
+        None,
+    )
+    assert record["signer"] == record["author"] == "Võ Văn Sơn"
+    assert record["body"] == "Điều 1. Phê duyệt.\n\nĐiều 2. Thi hành."
+    assert record["doc_refs"] == ["30/2009/QH12"]

@@ -15,10 +15,19 @@ logger = logging.getLogger(__name__)
 
 
 def parse_page(
-    url: str, html: str | bytes, *, cms: str | None = None, portal: str | None = None
+    url: str,
+    html: str | bytes,
+    *,
+    cms: str | None = None,
+    portal: str | None = None,
+    encoding: str | None = None,
 ) -> dict[str, Any]:
-    """Return the record for one page, or `{"url", "kind": "listing", "links"}` for a listing."""
-    doc = load_html(html)
+    """Return the record for one page, or `{"url", "kind": "listing", "links"}` for a listing.
+
+    `cms` forces a parser family (module name, `CMS_NAME` or "nukeviet"); `encoding` is the
+    charset the server declared, used when the bytes are not valid UTF-8.
+    """
+    doc = load_html(html, encoding=encoding)
     parser = choose_parser(doc, url, cms)
     fallback = parser is None or parser.__name__.endswith(f".{FALLBACK}")
     if not fallback and cms:

@@ -76,8 +76,9 @@ BREADCRUMBS = (
     f"//*[{has_class('breadcrumb')}]//li",
 )
 TAG_CONTAINERS = (
+    f"//*[{has_class('news_column')}]"
     "//*[em[contains(@class, 'fa-tags')] or i[contains(@class, 'fa-tags')]]",
-    f"//*[{has_class('keywords')}]",
+    f"//*[{has_class('news_column')}]//*[{has_class('keywords')}]",
 )
 BYLINE_AUTHOR_LABELS = ("tac gia bai viet", "tac gia")
 BYLINE_SOURCE_LABELS = ("nguon tin", "nguon")
