@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +210,13 @@ def test_server_declared_encoding_is_used_for_legacy_bytes() -> None:
     markup = "<html><body><div><p>Thị xã Tây Ninh đẹp</p></div></body></html>"
     doc = load_html(markup.encode("cp1258", errors="xmlcharrefreplace"), encoding="windows-1258")
     assert "Tây Ninh" in doc.text_content()
+
+
+def test_declared_latin1_but_cp1258_bytes_reads_vietnamese() -> None:
+    markup = (
+        '<html><head><meta charset="iso-8859-1"></head>'
+        "<body><div><p>Đại hội đại biểu Đảng bộ</p></div></body></html>"
+    )
+    data = codecs.encode(markup, "cp1258", errors="xmlcharrefreplace")
+    doc = load_html(data)
+    assert "Đại hội đại biểu Đảng bộ" in unicodedata.normalize("NFC", doc.text_content())

@@ -42,6 +42,8 @@ _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip data"),
     (b"RIFF", "a RIFF media file"),
 )
+# Đ/đ in Windows-1258 are Ð/ð in Windows-1252: common in Vietnamese, rare anywhere else.
+_VIETNAMESE_CP1258 = re.compile(rb"[\xd0\xf0]")
 # WHATWG: these labels mean windows-1252 in browsers.
 _CHARSET_ALIASES = {
     "iso-8859-1": "cp1252",
@@ -121,6 +123,9 @@ def decode_html(data: bytes, *, encoding: str | None = None) -> str:
             return data[: exc.start].decode("utf-8")
     for name in (_codec(encoding), _declared_charset(data)):
         if name and name not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
+            if name == "cp1252" and _VIETNAMESE_CP1258.search(data):
+                # "iso-8859-1" on a Vietnamese page: the bytes are Windows-1258 (đ, not ð)
+                name = "cp1258"
             try:
                 return data.decode(name)
             except UnicodeDecodeError:
