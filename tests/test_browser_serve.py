@@ -66,7 +66,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
     data = tmp_path_factory.mktemp("browser-archive")
     with ReplicaPortal() as portal:
-        run_cli("crawl", portal.url, data=data)
+        (data / "portals.toml").write_text(
+            f'[[portal]]\nid = "trangbang"\nname = "Thị xã Trảng Bàng"\nurl = "{portal.url}/"\n',
+            encoding="utf-8",
+        )
+        run_cli("crawl", "trangbang", data=data)
     process = subprocess.Popen(
         serve_command(data),
         cwd=REPO,
@@ -133,6 +137,7 @@ def test_search_narrow_open_replay_and_export(
     assert page.locator("mark").count() > 0
     first_title = page.locator("ol.hits h3 a").first.inner_text()
     assert re.search(r"đại hội", first_title, re.I)
+    assert page.locator("ol.hits .meta .portal").first.inner_text() == "Thị xã Trảng Bàng"
 
     shot = SCREENSHOT if os.environ.get("GOVARCHIVE_UPDATE_SCREENSHOT") else tmp_path / "search.png"
     shot.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import re
+import shutil
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -300,6 +301,20 @@ def _links(html: str, cls: str) -> list[str]:
     return [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+)"', section)]
 
 
+def test_portal_names_come_from_the_registry(archive: Archive, tmp_path: Path) -> None:
+    layout = DataLayout(tmp_path)
+    shutil.copytree(archive.layout.root, tmp_path, dirs_exist_ok=True)
+    layout.portals.write_text(
+        '[[portal]]\nid = "trangbang"\nname = "Thị xã Trảng Bàng"\nurl = "https://tb.gov.vn/"\n',
+        encoding="utf-8",
+    )
+    page = call(SearchApp(layout), search_url(q="dai hoi")).text
+    assert '<span class="portal" title="trangbang">Thị xã Trảng Bàng</span>' in page
+    assert '<option value="trangbang">Thị xã Trảng Bàng</option>' in page
+    facet = re.search(r'href="([^"]+portal=trangbang)">([^<]+)</a>', page)
+    assert facet.group(2) == "Thị xã Trảng Bàng"
+
+
 def test_facet_links_narrow_the_search(app: SearchApp) -> None:
     page = call(app, search_url(q="dai hoi")).text
     facet_section = page.split('aria-label="Lọc kết quả"', 1)[1].split("</aside>", 1)[0]
@@ -312,8 +327,7 @@ def test_facet_links_narrow_the_search(app: SearchApp) -> None:
     count = int(re.search(r"<strong>(\d+)</strong> kết quả", narrowed).group(1))
     assert count == 10
     assert "Cổng: trangbang" in narrowed  # a chip to remove the filter
-    assert "Tin tức" not in re.findall(r'class="portal">([^<]+)<', narrowed)
-    assert set(re.findall(r'class="portal">([^<]+)<', narrowed)) == {"trangbang"}
+    assert set(re.findall(r'class="portal" title="([^"]+)"', narrowed)) == {"trangbang"}
     year_page = call(app, year_link).text
     assert set(re.findall(r'<time datetime="(\d{4})', year_page)) == {"2020"}
     assert call(app, kind_link).status == 200
@@ -338,6 +352,16 @@ def test_empty_query_shows_the_help(app: SearchApp) -> None:
     response = call(app, "/")
     assert response.status == 200
     assert "Chính xác dấu" in response.text and "Tìm kiếm" in response.text
+
+
+def test_every_example_on_the_help_page_runs(app: SearchApp) -> None:
+    from search_cli.web.app import EXAMPLES
+
+    page = call(app, "/").text
+    for example, _ in EXAMPLES:
+        link = "/?q=" + quote(example, safe="")
+        assert f'href="{link}"' in page
+        assert call(app, link).status == 200, example
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,15 @@ MATCH_LABELS = {
     "attachment": "tệp đính kèm",
     "author": "tác giả",
 }
+EXAMPLES: tuple[tuple[str, str], ...] = (
+    ('"chuyển đổi số"', "đúng cụm từ"),
+    ("giao thông -đường", "loại trừ một từ"),
+    ("hội nghị OR hội thảo", "một trong hai"),
+    ('title:"đại hội"', "chỉ tìm trong tiêu đề"),
+    ('author:"Thanh Vi"', "theo tác giả hoặc người ký"),
+    ("45-CV/BTGTU", "theo số hiệu văn bản"),
+    ("chuyển*", "theo tiền tố"),
+)
 FIELD_LABELS = {
     "url": "Địa chỉ gốc",
     "portal": "Cổng thông tin",
@@ -217,6 +226,7 @@ def build_environment() -> Environment:
         SORT_LABELS=SORT_LABELS,
         FACET_LABELS=FACET_LABELS,
         MATCH_LABELS=MATCH_LABELS,
+        EXAMPLES=EXAMPLES,
         FIELD_LABELS=FIELD_LABELS,
         quote=lambda value: quote(str(value), safe=""),
         replay_path=replay_path,
@@ -309,12 +319,41 @@ def stream_writer(write: Callable[[io.TextIOBase], int]) -> Iterator[bytes]:
         thread.join()
 
 
+class PortalNames:
+    """Portal id → name from the archive's registry (`portals.toml`), reread when it changes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: float | None = None
+        self._names: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def get(self) -> dict[str, str]:
+        """The current names (empty when there is no readable registry)."""
+        try:
+            stamp = self.path.stat().st_mtime
+        except OSError:
+            return {}
+        with self._lock:
+            if stamp != self._stamp:
+                from scraper.portals import RegistryError, load_registry
+
+                try:
+                    self._names = {pid: p.name for pid, p in load_registry(self.path).items()}
+                except (RegistryError, OSError) as exc:
+                    logger.warning("portal names unavailable: %s", exc)
+                    self._names = {}
+                self._stamp = stamp
+            return self._names
+
+
 class SearchApp:
     """WSGI application serving one archive read-only."""
 
     def __init__(self, layout: DataLayout) -> None:
         self.layout = layout
         self.env = build_environment()
+        self.portal_names = PortalNames(layout.portals)
         self.lookup = CaptureLookup(layout.state / "captures.sqlite", fallback=self._locate_records)
         self.routes: dict[str, Callable[[Request], Response]] = {
             "/": self.search_page,
@@ -382,6 +421,7 @@ class SearchApp:
 
     def render(self, template: str, http_status: int = 200, **context: Any) -> Response:
         """Render a template into an HTML response."""
+        context.setdefault("portal_names", self.portal_names.get())
         html = self.env.get_template(template).render(**context)
         return Response(http_status, html.encode("utf-8"))
 
@@ -433,8 +473,13 @@ class SearchApp:
             return self.no_index_page(params)
         except ValueError as exc:
             raise HTTPError(400, str(exc)) from None
+        names = self.portal_names.get()
         return self.render(
-            "search.html", params=params, results=results, view=ResultsView(params, results)
+            "search.html",
+            params=params,
+            results=results,
+            view=ResultsView(params, results, names),
+            portal_names=names,
         )
 
     # records
@@ -636,9 +681,15 @@ class FilterChip:
 class ResultsView:
     """What the results template needs beyond the hits: facet links, chips, paging, export."""
 
-    def __init__(self, params: SearchParams, results: SearchResults) -> None:
+    def __init__(
+        self,
+        params: SearchParams,
+        results: SearchResults,
+        portal_names: dict[str, str] | None = None,
+    ) -> None:
         self.params = params
         self.results = results
+        self.portal_names = portal_names or {}
 
     @property
     def facets(self) -> dict[str, list[FacetLink]]:
@@ -659,7 +710,7 @@ class ResultsView:
                 else:
                     active = p.portal == value
                     url = None if value == "unknown" else p.url(portal=value)
-                    label = value
+                    label = self.portal_names.get(value, value)
                 if active:
                     url = None
                 links.append(FacetLink(label, count, url, active))
@@ -676,7 +727,8 @@ class ResultsView:
         if p.exact:
             chips.append(FilterChip("Chính xác dấu", p.url(exact=False)))
         if p.portal:
-            chips.append(FilterChip(f"Cổng: {p.portal}", p.url(portal="")))
+            name = self.portal_names.get(p.portal, p.portal)
+            chips.append(FilterChip(f"Cổng: {name}", p.url(portal="")))
         if p.kind:
             chips.append(FilterChip(f"Loại: {KIND_LABELS.get(p.kind, p.kind)}", p.url(kind="")))
         if p.author:
