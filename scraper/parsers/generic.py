@@ -23,18 +23,20 @@ from scraper.parsers import xpaths_generic as X
 from scraper.parsers.base import (
     absolute_url,
     document_base,
+    label_key,
     looks_like_name,
     meta_content,
     split_signature,
     strip_site_name,
 )
 from scraper.parsers.dates import DEFAULT_TZ, parse_vietnamese_date
-from scraper.parsers.docnumbers import find_doc_numbers
+from scraper.parsers.docnumbers import find_doc_numbers, normalize_doc_number
 from scraper.parsers.text import (
     BLOCK_TAGS,
     Paragraph,
     fold_accents,
     normalize_text,
+    paragraphs,
     styled_paragraphs,
 )
 from scraper.record import empty_record
@@ -42,6 +44,7 @@ from scraper.record import empty_record
 __all__ = [
     "CMS_NAME",
     "GenericPage",
+    "LabelledDocumentPage",
     "attachments_in",
     "breadcrumb_category",
     "detect",
@@ -53,6 +56,7 @@ __all__ = [
     "main_text_element",
     "memoized",
     "parse",
+    "property_rows",
     "select",
     "url_date_hint",
     "visible_date_after",
@@ -600,6 +604,159 @@ class GenericPage:
         )
 
 
+# ---- legal documents with labelled fields ------------------------------------------------------
+
+# "Hà Nội, ngày 27 tháng 11 năm 2015": the place and date line of a document's letterhead.
+PLACE_DATE = re.compile(r"[^,\n]{2,40},\s*ngay\s+\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+\d{4}")
+
+
+def property_rows(doc: etree._Element) -> list[etree._Element]:
+    """Return the rows of the first table labelled like a document's fields ("Số ký hiệu")."""
+    for xpath in X.DOCUMENT_PROPERTY_TABLES:
+        for table in select(doc, xpath):
+            rows = [r for r in table.iter("tr") if _closest_table(r) is table]
+            labels = {
+                " ".join(label_key(_text(c)).split())
+                for r in rows
+                for c in r
+                if c.tag in ("td", "th")
+            }
+            if any(X.LABELS.get(label) == "doc_number" for label in labels):
+                return rows
+    return []
+
+
+def _closest_table(el: etree._Element) -> etree._Element | None:
+    for ancestor in el.iterancestors("table"):
+        return ancestor
+    return None
+
+
+class LabelledDocumentPage:
+    """A legal document with labelled fields (Số ký hiệu, Ngày ban hành, Người ký, ...)."""
+
+    cms = CMS_NAME
+    breadcrumb_items: Sequence[str] = X.BREADCRUMB_ITEMS
+    attachment_areas: Sequence[str] = X.DOCUMENT_ATTACHMENTS
+
+    def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
+        self.doc = doc
+        self.url = url
+        self.base = document_base(doc, url)
+        self.rows = property_rows(doc)
+        self.fields = self._read_fields()
+        self.text_el = first_of(doc, X.DOCUMENT_TEXT)
+
+    def _read_fields(self) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        for row in self.rows:
+            cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            i = 0
+            while i < len(cells):
+                key = " ".join(label_key(_text(cells[i])).split())
+                if key == X.ISSUER_ROLE_SIGNER:
+                    values = [_text(c) for c in cells[i + 1 :]]
+                    if values and values[0]:
+                        fields.setdefault("issuer", values[0])
+                    if len(values) > 1 and values[-1]:
+                        fields.setdefault("signer", values[-1])
+                    break
+                field = X.LABELS.get(key)
+                if field and i + 1 < len(cells):
+                    value = _text(cells[i + 1])
+                    if value and value.upper() != "N/A":
+                        fields.setdefault(field, value)
+                    i += 2
+                else:
+                    i += 1
+        return fields
+
+    @memoized
+    def title(self) -> str | None:
+        return _text(first_of(self.doc, X.DOCUMENT_TITLE)) or meta_content(self.doc, "og:title")
+
+    @memoized
+    def _full_text(self) -> str:
+        return "\n".join(paragraphs(self.text_el)) if self.text_el is not None else ""
+
+    def published(self) -> str | None:
+        value = parse_vietnamese_date(self.fields.get("published"))
+        if value:
+            return value
+        folded = fold_accents(self._full_text()).lower()
+        match = PLACE_DATE.search(folded)
+        return parse_vietnamese_date(match.group(0)) if match else None
+
+    def effective(self) -> str | None:
+        return parse_vietnamese_date(self.fields.get("effective"))
+
+    def expires(self) -> str | None:
+        return parse_vietnamese_date(self.fields.get("expires"))
+
+    def doc_type(self) -> str | None:
+        if self.fields.get("doc_type"):
+            return self.fields["doc_type"]
+        title = self.title() or ""
+        for kind in X.DOCUMENT_TYPES:
+            if _folded(title).startswith(_folded(kind)):
+                return kind
+        return None
+
+    @memoized
+    def body(self) -> str | None:
+        if self.text_el is None:
+            return None
+        el = copy.deepcopy(self.text_el)
+        drop(el, (".//script", ".//style"))
+        # The letterhead (issuer, number, place and date) and the signature block are tables
+        # around the text; their content is in the record's own fields.
+        children = [c for c in el if isinstance(c.tag, str)]
+        texts = [i for i, c in enumerate(children) if c.tag != "table" and _text(c)]
+        if texts:
+            for i, child in enumerate(children):
+                if child.tag == "table" and (i < texts[0] or i > texts[-1]):
+                    el.remove(child)
+        return "\n\n".join(paragraphs(el)) or None
+
+    def doc_refs(self) -> list[str]:
+        own = normalize_doc_number(self.fields.get("doc_number", "") or "")
+        text = "\n".join(filter(None, [self.fields.get("summary"), self.body()]))
+        return [n for n in find_doc_numbers(text) if normalize_doc_number(n) != own]
+
+    def attachments(self) -> list[dict[str, str]]:
+        scope = [r for r in self.rows]
+        if self.text_el is not None:
+            scope.append(self.text_el)
+        for xpath in self.attachment_areas:
+            scope.extend(select(self.doc, xpath))
+        return attachments_in(scope, self.base)
+
+    def category(self) -> str | None:
+        return self.fields.get("category") or breadcrumb_category(
+            self.doc, self.url, self.title(), self.breadcrumb_items
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        return empty_record(
+            self.url,
+            kind="document",
+            cms=self.cms,
+            title=self.title(),
+            published=self.published(),
+            summary=self.fields.get("summary"),
+            body=self.body(),
+            category=self.category(),
+            doc_number=self.fields.get("doc_number"),
+            doc_type=self.doc_type(),
+            issuer=self.fields.get("issuer"),
+            signer=self.fields.get("signer"),
+            effective=self.effective(),
+            expires=self.expires(),
+            doc_refs=self.doc_refs(),
+            attachments=self.attachments(),
+        )
+
+
 def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True for any page with a body: the generic parser is the fallback."""
     return doc.find("body") is not None
@@ -607,4 +764,6 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
 
 def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
     """Return the record of a page whose CMS no family parser recognises."""
+    if property_rows(doc):
+        return LabelledDocumentPage(doc, url).to_item()
     return GenericPage(doc, url).to_item()

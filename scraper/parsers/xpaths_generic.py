@@ -129,3 +129,68 @@ ATTACHMENT_LABELS = (
     "download",
 )
 HOME_CRUMBS = frozenset({"trang chu", "trang nhat", "home", "trang chinh"})
+
+# ---- legal documents with labelled fields (vbpl.vn, ministry and custom portals) ----------------------------------------------------------------------
+
+DOCUMENT_PROPERTY_TABLES = (f"//*[{has_class('vbProperties')}]//table", "//table")
+"""Tables tried in order; the first with a "Số ký hiệu" label holds the document's fields."""
+DOCUMENT_TITLE = (
+    f"//*[{has_class('vbProperties')}]//td[{has_class('title')}]",
+    f"//*[{has_class('title-vbpq')} or {has_class('title-vb')} or {has_class('vbTitle')}]",
+    "//h1",
+)
+DOCUMENT_TEXT = (
+    "//*[@id='toanvancontent']",
+    f"//*[{has_class('toanvancontent')}]",
+    f"//*[{has_class('fulltext')}]",
+    "//*[@id='divContentDoc']",
+    f"//*[{has_class('content1')}]",
+)
+DOCUMENT_ATTACHMENTS = (
+    "//*[contains(@class, 'attach') or contains(@class, 'dinhkem') or contains(@class, 'file')]",
+)
+DOCUMENT_STATUS = f"//*[{has_class('vbInfo')}]//li"
+
+# Labels (accent-folded, lower case, see base.label_key) → record fields.
+LABELS: dict[str, str] = {
+    "so ky hieu": "doc_number",
+    "so ki hieu": "doc_number",
+    "so hieu": "doc_number",
+    "so van ban": "doc_number",
+    "ngay ban hanh": "published",
+    "ngay co hieu luc": "effective",
+    "ngay hieu luc": "effective",
+    "ngay bat dau hieu luc": "effective",
+    "ngay het hieu luc": "expires",
+    "loai van ban": "doc_type",
+    "the loai": "doc_type",
+    "co quan ban hanh": "issuer",
+    "noi ban hanh": "issuer",
+    "nguoi ky": "signer",
+    "linh vuc": "category",
+    "trich yeu": "summary",
+}
+ISSUER_ROLE_SIGNER = "co quan ban hanh chuc danh nguoi ky"
+"""vbpl.vn puts issuer, signer's title and signer in one row after this label."""
+
+DOCUMENT_TYPES = (
+    "Bộ luật",
+    "Luật",
+    "Pháp lệnh",
+    "Nghị quyết liên tịch",
+    "Nghị quyết",
+    "Nghị định",
+    "Quyết định",
+    "Thông tư liên tịch",
+    "Thông tư",
+    "Chỉ thị",
+    "Công văn",
+    "Kế hoạch",
+    "Thông báo",
+    "Báo cáo",
+    "Hướng dẫn",
+    "Quy chế",
+    "Quy định",
+    "Lệnh",
+    "Văn bản hợp nhất",
+)
