@@ -250,8 +250,12 @@ def make_scanned_pdf(
     speckle: float = 0.0,
     stamp: bool = False,
     jpeg_quality: int | None = None,
+    signed_by: str | None = None,
 ) -> bytes:
-    """Return an image-only PDF: the text rendered, optionally skewed, dusty, stamped, JPEG'd."""
+    """Return an image-only PDF: the text rendered, optionally skewed, dusty, stamped, JPEG'd.
+
+    `signed_by` adds the small text box that digital-signature tools print on the first page.
+    """
     from fpdf import FPDF
 
     pages = render_pages(paragraphs, dpi=dpi)
@@ -274,6 +278,15 @@ def make_scanned_pdf(
         pdf.add_page()
         buffer.seek(0)
         pdf.image(buffer, x=0, y=0, w=pdf.w, h=pdf.h)
+        if signed_by and index == 0:
+            pdf.add_font(
+                "Sans", "", str(find_font(("LiberationSans-Regular.ttf", "DejaVuSans.ttf")))
+            )
+            pdf.set_font("Sans", "", 7)
+            pdf.set_xy(120, 5)
+            pdf.multi_cell(
+                80, 3.5, f"Người ký: {signed_by}\nThời gian ký: 26.01.2021 16:40:12 +07:00"
+            )
     return bytes(pdf.output())
 
 

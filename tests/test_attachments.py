@@ -320,3 +320,11 @@ def test_image_without_ocr_says_so() -> None:
         "",
         "OCR disabled; image attachment",
     )
+
+
+@needs_tesseract
+def test_signed_scan_with_a_small_text_box_is_still_ocred() -> None:
+    data = make_scanned_pdf(SCAN_PARAGRAPHS[:3], signed_by="Ủy ban nhân dân thị xã Hòa Thành")
+    result = extract_attachment(data)
+    assert result.ocr == [1]
+    assert "Căn cứ Luật Tổ chức chính quyền địa phương" in words(result.text)
