@@ -19,7 +19,7 @@ from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
 from indexer.docsets import preload_field_lengths
-from indexer.errors import IndexLockedError, NoIndexError
+from indexer.errors import IndexerError, IndexLockedError, NoIndexError
 from indexer.schema import build_schema, record_to_document
 
 logger = logging.getLogger(__name__)
@@ -71,12 +71,23 @@ def open_index(index_dir: Path | str) -> FileIndex:
     raise NoIndexError(f"cannot open index in {path}: {last_error}")
 
 
+def check_schema(ix: FileIndex, index_dir: Path | str) -> None:
+    """Raise IndexerError when the index was built with another schema than this version's."""
+    if set(ix.schema.names()) != set(build_schema().names()):
+        raise IndexerError(
+            f"the index in {index_dir} was built by another govarchive version: "
+            "run govarchive index --rebuild"
+        )
+
+
 def create_or_open_index(index_dir: Path | str) -> FileIndex:
     """Open the index in `index_dir`, creating an empty one (and the directory) if needed."""
     path = Path(index_dir)
     path.mkdir(parents=True, exist_ok=True)
     if index_exists(path):
-        return open_index(path)
+        ix = open_index(path)
+        check_schema(ix, path)
+        return ix
     return _storage(path).create_index(build_schema())
 
 
@@ -86,6 +97,7 @@ def open_searcher(index_dir: Path | str) -> Iterator[Searcher]:
     last_error: Exception | None = None
     for attempt in range(OPEN_RETRIES):
         ix = open_index(index_dir)
+        check_schema(ix, index_dir)
         try:
             searcher = ix.searcher()
             preload_field_lengths(searcher)

@@ -155,9 +155,11 @@ def _print_table(results: SearchResults) -> None:
         click.echo("")
         for name, counts in results.facets.items():
             shown = ", ".join(f"{k} {v}" for k, v in list(counts.items())[:10])
-            click.echo(f"{name}: {shown}")
+            click.echo(f"{name}: {shown or '-'}")
     click.echo("")
-    if results.total:
+    if results.total and not results.hits:
+        click.echo(f"no hits on page {results.page}: the last page is {results.pages}")
+    elif results.total:
         footer = f"hits {first}-{last} of {results.total}, page {results.page}/{results.pages}"
         if results.page < results.pages:
             footer += f" (next: --page {results.page + 1})"

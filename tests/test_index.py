@@ -177,3 +177,20 @@ def test_search_keeps_working_while_another_process_commits(tmp_path: Path) -> N
     assert searches > 0
     assert search(index_dir, "tin mới", portal="moi").total == 12 * 15
     assert doc_count(index_dir) == len(CORPUS) + 12 * 15
+
+
+def test_an_index_from_another_schema_asks_for_a_rebuild(tmp_path: Path) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, Schema
+
+    from indexer.errors import IndexerError
+
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    whoosh_index.create_in(str(index_dir), Schema(url=ID(unique=True, stored=True)))
+    with pytest.raises(IndexerError, match="index --rebuild"):
+        search(index_dir, "đảng")
+    with pytest.raises(IndexerError, match="index --rebuild"):
+        index_records(index_dir, CORPUS)
+    items = write_jsonl(tmp_path / "001.jsonl", CORPUS)
+    assert rebuild_index(index_dir, [items]).total_docs == len(CORPUS)
