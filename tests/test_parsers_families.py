@@ -111,3 +111,30 @@ def test_generic_parser_reads_the_baochinhphu_article() -> None:
     name = "generic_baochinhphu"
     doc = load_html((PAGES / name / "input.html").read_bytes())
     assert generic.parse(doc, _url(name)) == _expected(name)
+
+
+SITE_TITLE_PAGE = """<html><head><title>UBND XÃ TÂN HÒA</title></head><body>
+<div id="header"><img src="/banner.jpg" alt="UBND xã Tân Hòa"></div>
+<div class="menu"><a href="/">Trang chủ</a> <a href="/tin-tuc">Tin tức</a></div>
+<div class="content"><h2>Xã Tân Hòa tổ chức Hội nghị đối thoại với Nhân dân</h2>
+<p>Sáng nay, Ủy ban nhân dân xã tổ chức hội nghị đối thoại với Nhân dân năm 2022 tại hội trường.</p>
+<p>Tại hội nghị, người dân đã nêu nhiều ý kiến về giao thông nông thôn và nước sinh hoạt.</p></div>
+<div id="footer">ỦY BAN NHÂN DÂN XÃ TÂN HÒA</div></body></html>"""
+
+
+def test_generic_title_is_the_heading_when_title_tag_names_the_site() -> None:
+    record = parse_page("http://tanhoa.gov.vn/tin/123", SITE_TITLE_PAGE)
+    assert record["title"] == "Xã Tân Hòa tổ chức Hội nghị đối thoại với Nhân dân"
+
+
+def test_generic_title_falls_back_to_the_title_tag() -> None:
+    html = (
+        SITE_TITLE_PAGE.replace(
+            "<title>UBND XÃ TÂN HÒA</title>", "<title>Tin đối thoại năm 2022 - UBND xã</title>"
+        )
+        .replace("<h2>", "<div class='t'>")
+        .replace("</h2>", "</div>")
+    )
+    assert parse_page("http://tanhoa.gov.vn/tin/123", html)["title"] == (
+        "Tin đối thoại năm 2022 - UBND xã"
+    )

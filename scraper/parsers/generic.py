@@ -75,6 +75,8 @@ MAX_DATE_LINE = 100
 DATE_LINE_WINDOW = 8
 """How many text nodes after the title may hold the visible date."""
 MAX_LINK_DENSITY = 0.5
+MIN_TITLE_CHARS = 10
+"""Headings shorter than this ("Tin tức") are section names, not article titles."""
 MIN_META_SUMMARY = 40
 """A meta description shorter than this is a site slogan, not a summary."""
 MAX_LABEL_CHARS = 30
@@ -439,6 +441,28 @@ class GenericPage:
             title = _text(title_el) or None
         return strip_site_name(title, site) if title else None
 
+    def _names_the_site(self, text: str) -> bool:
+        """Return True if `text` is the site's name (banner, logo, footer), not an article's."""
+        wanted = text.casefold()
+        if wanted == (meta_content(self.doc, "og:site_name") or "").casefold():
+            return True
+        for place in select(self.doc, X.SITE_NAME_PLACES):
+            value = place if isinstance(place, str) else place.text_content()
+            if wanted in normalize_text(str(value)).casefold():
+                return True
+        return False
+
+    def _heading_near_main_text(self) -> etree._Element | None:
+        """Return the heading inside, or else right before, the main-text container."""
+        main = self._main_element()
+        if main is None:
+            return first_of(self.doc, ("//h1",))
+        for xpath in (X.HEADINGS_INSIDE, X.HEADING_BEFORE):
+            for heading in select(main, xpath):
+                if len(_text(heading)) >= MIN_TITLE_CHARS:
+                    return heading
+        return None
+
     def title(self) -> str | None:
         if self._title is not None:
             return self._title or None
@@ -450,16 +474,16 @@ class GenericPage:
         for xpath in X.TITLE_HEADINGS:
             for heading in select(self.doc, xpath):
                 text = _text(heading)
-                if len(text) < 10:
+                if len(text) < MIN_TITLE_CHARS:
                     continue
                 if any(h == text or h.startswith(text) or text.startswith(h) for h in hints):
                     best = (text, heading)
                     break
             if best:
                 break
-        if best is None:
-            heading = first_of(self.doc, ("//h1",))
-            if heading is not None and _text(heading) and not hints[:2]:
+        if best is None and (not hints or all(self._names_the_site(h) for h in hints)):
+            heading = self._heading_near_main_text()
+            if heading is not None:
                 best = (_text(heading), heading)
         if best is not None:
             self._title, self._title_el = best

@@ -82,6 +82,14 @@ TITLE_HEADINGS = (
     "contains(@class, 'tieude')]",
     "//h2",
 )
+HEADINGS_INSIDE = ".//*[self::h1 or self::h2 or self::h3]"
+HEADING_BEFORE = "preceding::*[self::h1 or self::h2 or self::h3][not(ancestor::li)][1]"
+SITE_NAME_PLACES = (
+    "//img/@alt | //*[self::header or self::footer or @id='header' or @id='footer' or @id='top' "
+    "or contains(@class, 'header') or contains(@class, 'footer') or contains(@class, 'banner') "
+    "or contains(@class, 'logo') or contains(@class, 'site-name')]"
+)
+"""Where a site writes its own name: a `<title>` found there is not an article title."""
 BREADCRUMB_ITEMS = (
     f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')}]//li",
     f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')} or contains(@class, 'duongdan')"
