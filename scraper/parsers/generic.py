@@ -46,10 +46,13 @@ __all__ = [
     "GenericPage",
     "LabelledDocumentPage",
     "attachments_in",
+    "body_parts",
     "breadcrumb_category",
+    "clean_main_text",
     "detect",
     "drop",
     "first_of",
+    "is_attachment_url",
     "iso_local",
     "json_ld_article",
     "json_ld_objects",
@@ -187,12 +190,7 @@ def _text(el: etree._Element | None) -> str:
 def visible_date_after(el: etree._Element, tz: str = DEFAULT_TZ) -> str | None:
     """Return the date shown in the short lines right after `el` (the title), before the body."""
     seen = 0
-    for node in select(
-        el,
-        "following::*[self::time[@datetime] or text()[normalize-space()]]"
-        "[not(ancestor-or-self::a)][not(ancestor-or-self::li)][not(ancestor-or-self::script)]"
-        "[not(ancestor-or-self::style)]",
-    ):
+    for node in select(el, X.DATE_LINES):
         if node.tag == "time" and node.get("datetime"):
             value = iso_local(node.get("datetime"), tz)
             if value:
@@ -348,36 +346,6 @@ def main_text_element(doc: etree._Element) -> etree._Element | None:
     return max(scores, key=lambda el: scores[el])
 
 
-INNER_CHROME = (
-    "related",
-    "other",
-    "tinkhac",
-    "tin-khac",
-    "share",
-    "social",
-    "tags",
-    "comment",
-    "print",
-    "widget",
-    "author",
-    "meta",
-    "date",
-    "time",
-    "sapo",
-    "summary",
-    "lead",
-    "tomtat",
-    "title",
-    "breadcrumb",
-    "duongdan",
-    "ngay",
-    "rating",
-    "toolbar",
-    "tool-",
-    "button",
-)
-
-
 def clean_main_text(el: etree._Element) -> etree._Element:
     """Return a copy of the main-text element without inner chrome and link lists."""
     el = copy.deepcopy(el)
@@ -385,7 +353,7 @@ def clean_main_text(el: etree._Element) -> etree._Element:
     for node in list(el.iter()):
         if node is el or not isinstance(node.tag, str) or node.getparent() is None:
             continue
-        if _chrome_like(node, INNER_CHROME):
+        if _chrome_like(node, X.INNER_CHROME):
             _remove(node)
     for node in list(el.iter("div", "ul", "ol", "table", "p", "section")):
         if node is el or node.getparent() is None:

@@ -24,43 +24,20 @@ CHROME = (
 )
 """Elements dropped before looking for the main text."""
 
-CHROME_WORDS = (
-    "menu",
-    "nav",
-    "footer",
-    "header",
-    "sidebar",
-    "banner",
-    "breadcrumb",
-    "share",
-    "social",
-    "related",
-    "other",
-    "comment",
-    "widget",
-    "tags",
-    "tag-",
-    "print",
-    "copyright",
-    "logo",
-    "lienket",
-    "lien-ket",
-    "tinkhac",
-    "tin-khac",
-    "thongke",
-    "counter",
-    "poll",
-    "advert",
-    "quangcao",
-    "col-right",
-    "cotphai",
-    "right",
-    "left",
-    "box-",
-    "khung",
-    "block",
+INNER_CHROME = (
+    "related", "other", "tinkhac", "tin-khac", "share", "social", "tags", "comment", "print",
+    "widget", "author", "meta", "date", "time", "sapo", "summary", "lead", "tomtat", "title",
+    "breadcrumb", "duongdan", "ngay", "rating", "toolbar", "tool-", "button",
+)  # fmt: skip
+"""Class/id fragments of blocks inside the main text that are not the body (bylines, dates,
+share bars, related lists); the fields they hold are read elsewhere."""
+
+DATE_LINES = (
+    "following::*[position() <= 200][self::time[@datetime] or text()[normalize-space()]]"
+    "[not(ancestor-or-self::a)][not(ancestor-or-self::li)][not(ancestor-or-self::script)]"
+    "[not(ancestor-or-self::style)]"
 )
-"""Class/id fragments that mark a block as chrome when scoring candidate containers."""
+"""Elements after a title that may hold its visible date line (nearest first)."""
 
 # ---- metadata ---------------------------------------------------------------------------------
 
@@ -138,7 +115,7 @@ ATTACHMENT_LABELS = (
 )
 HOME_CRUMBS = frozenset({"trang chu", "trang nhat", "home", "trang chinh"})
 
-# ---- legal documents with labelled fields (vbpl.vn, ministry and custom portals) ----------------------------------------------------------------------
+# ---- legal documents with labelled fields (vbpl.vn, ministry and custom portals) -----------
 
 DOCUMENT_PROPERTY_TABLES = (f"//*[{has_class('vbProperties')}]//table", "//table")
 """Tables tried in order; the first with a "Số ký hiệu" label holds the document's fields."""
