@@ -328,3 +328,13 @@ def test_signed_scan_with_a_small_text_box_is_still_ocred() -> None:
     result = extract_attachment(data)
     assert result.ocr == [1]
     assert "Căn cứ Luật Tổ chức chính quyền địa phương" in words(result.text)
+
+
+def test_pdfs_extracted_from_several_threads_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = [make_text_pdf(ADMIN_PARAGRAPHS[i : i + 6]) for i in range(0, 18, 6)] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(extract_attachment, data))
+    for i, result in enumerate(results):
+        assert words(result.text) == ground_truth(ADMIN_PARAGRAPHS[(i % 3) * 6 : (i % 3) * 6 + 6])

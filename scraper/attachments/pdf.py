@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import subprocess
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -25,6 +26,9 @@ SCANNED_TEXT_CHARS = 200  # a page mostly covered by an image and with less text
 SCANNED_IMAGE_COVER = 0.6
 MAX_BAD_CHAR_SHARE = 0.1
 MIN_WORD_SHARE = 0.4
+
+# PDFium is not thread-safe: one call at a time in a process (OCR itself runs outside the lock).
+PDFIUM_LOCK = threading.RLock()
 
 _WORD = re.compile(r"[^\W\d_]+")
 _ASCII_WORD = re.compile(r"[A-Za-z]+")
@@ -110,7 +114,8 @@ def extract_pdf(data: bytes, *, ocr: bool = True, max_pages: int = 200) -> PdfTe
     """Return the text of a PDF: text layers where usable, OCR where not (when `ocr` is True)."""
     result = PdfText()
     try:
-        document = pdfium.PdfDocument(data)
+        with PDFIUM_LOCK:
+            document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             result.missing = "password-protected PDF"
@@ -122,37 +127,45 @@ def extract_pdf(data: bytes, *, ocr: bool = True, max_pages: int = 200) -> PdfTe
         return result
     notes: list[str] = []
     try:
-        result.pages = len(document)
-        wanted = min(result.pages, max(max_pages, 0))
+        with PDFIUM_LOCK:
+            result.pages = len(document)
+            wanted = min(result.pages, max(max_pages, 0))
+            need_ocr = _read_text_layers(document, wanted, result)
         if wanted < result.pages:
             notes.append(f"only the first {wanted} of {result.pages} pages extracted")
-        need_ocr: list[int] = []
-        for index in range(wanted):
-            page = document[index]
-            try:
-                raw = page.get_textpage().get_text_bounded()
-            except pdfium.PdfiumError as exc:
-                logger.warning("page %d: no text: %s", index + 1, exc)
-                raw = ""
-            text = _clean_page_text(raw)
-            text, encoding = fix_legacy_vietnamese(text)
-            if encoding:
-                result.legacy_encoding = encoding
-            problem = text_layer_problem(text)
-            if problem is None and len(text) < SCANNED_TEXT_CHARS:
-                if _image_cover(page) >= SCANNED_IMAGE_COVER:
-                    problem = "scanned page"
-            if problem == "garbled text layer":
-                text = ""
-            result.page_texts.append(text)
-            if problem is not None:
-                need_ocr.append(index)
         if need_ocr:
             notes.extend(_ocr_pages(document, need_ocr, result, enabled=ocr))
     finally:
-        document.close()
+        with PDFIUM_LOCK:
+            document.close()
     result.missing = "; ".join(notes) or None
     return result
+
+
+def _read_text_layers(document: pdfium.PdfDocument, wanted: int, result: PdfText) -> list[int]:
+    """Fill `result.page_texts` from the text layers; return the indexes of pages to OCR."""
+    need_ocr: list[int] = []
+    for index in range(wanted):
+        page = document[index]
+        try:
+            raw = page.get_textpage().get_text_bounded()
+        except pdfium.PdfiumError as exc:
+            logger.warning("page %d: no text: %s", index + 1, exc)
+            raw = ""
+        text = _clean_page_text(raw)
+        text, encoding = fix_legacy_vietnamese(text)
+        if encoding:
+            result.legacy_encoding = encoding
+        problem = text_layer_problem(text)
+        if problem is None and len(text) < SCANNED_TEXT_CHARS:
+            if _image_cover(page) >= SCANNED_IMAGE_COVER:
+                problem = "scanned page"
+        if problem == "garbled text layer":
+            text = ""
+        result.page_texts.append(text)
+        if problem is not None:
+            need_ocr.append(index)
+    return need_ocr
 
 
 def _ocr_pages(
@@ -166,11 +179,17 @@ def _ocr_pages(
         return [f"{status}; pages without a usable text layer not OCRed: {pages}"]
     failed: list[int] = []
     for index in indexes:
-        page = document[index]
-        image, dpi = _render(page)
         try:
-            text = ocr_image(image, dpi=dpi)
-        except (OcrUnavailable, RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            with PDFIUM_LOCK:
+                image, dpi = _render(document[index])
+            text = ocr_image(image, dpi=dpi)  # outside the lock: Tesseract is another process
+        except (
+            OcrUnavailable,
+            RuntimeError,
+            OSError,
+            subprocess.SubprocessError,
+            pdfium.PdfiumError,
+        ) as exc:
             logger.warning("page %d: OCR failed: %s", index + 1, exc)
             failed.append(index + 1)
             continue
