@@ -149,6 +149,16 @@ def make_records(locations: dict[str, tuple[str, int]]) -> list[dict[str, Any]]:
             fetched="2026-11-20T03:04:05Z",
         )
     )
+    records.append(
+        empty_record(
+            f"{PORTAL}/tin-tuc/lien-ket-xau.html",
+            kind="article",
+            title="Bài có tệp đính kèm lạ",
+            body="Nội dung hội thảo.",
+            attachments=[{"url": "javascript:alert(1)", "title": "tệp lạ"}],
+        )
+    )
+    records.append({"url": f"{PORTAL}/cu/bai-thieu-truong.html", "body": "Tọa đàm thiếu trường."})
     return records
 
 
@@ -372,6 +382,7 @@ def test_every_example_on_the_help_page_runs(app: SearchApp) -> None:
         ("q=x&page=100000", "page"),
         ("q=x&limit=1000000", "limit"),
         ("q=x&limit=0", "limit"),
+        ("q=x&limit=100&page=101", "Xuất CSV"),
         ("q=x&from=junk", "junk"),
         ("q=x&to=2021-13-45", "2021-13-45"),
         ("q=x&sort=random", "random"),
@@ -437,6 +448,18 @@ def test_record_page_shows_attachments_with_text_and_archive_link(
     assert "Kế hoạch tổ chức đại hội thi đua yêu nước." in response.text
     pdf_location = archive.locations[f"{PORTAL}/uploads/45-cv.pdf"]
     assert f"/replay/{pdf_location[0]}/{pdf_location[1]}" in response.text
+
+
+def test_record_page_links_only_web_urls(app: SearchApp) -> None:
+    page = call(app, "/record?url=" + quote(f"{PORTAL}/tin-tuc/lien-ket-xau.html")).text
+    assert 'href="javascript:' not in page
+    assert "<code>javascript:alert(1)</code>" in page
+
+
+def test_a_record_missing_fields_still_renders(app: SearchApp) -> None:
+    assert "<mark>Tọa</mark> <mark>đàm</mark>" in call(app, search_url(q="toa dam")).text
+    page = call(app, "/record?url=" + quote(f"{PORTAL}/cu/bai-thieu-truong.html"))
+    assert page.status == 200 and "Tọa đàm thiếu trường." in page.text
 
 
 def test_record_page_unknown_url_is_404(app: SearchApp) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 from markupsafe import Markup, escape
 
 from indexer.errors import NoIndexError, QueryError
@@ -26,7 +26,7 @@ from indexer.index import index_exists, open_searcher
 from indexer.query import parse_query
 from indexer.search import Hit, SearchResults, load_record, search
 from scraper.layout import DataLayout
-from search_cli.web.params import BadParameter, SearchParams, parse_search_params
+from search_cli.web.params import MAX_DEPTH, BadParameter, SearchParams, parse_search_params
 from search_cli.web.replay import (
     CaptureLookup,
     CaptureNotFound,
@@ -191,6 +191,11 @@ def paragraphs(text: str | None) -> Markup:
     )
 
 
+def is_web_url(value: Any) -> bool:
+    """True for an http(s) URL (the only kind rendered as a link to the outside)."""
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
 def safe_back(value: str) -> str:
     """A same-site search URL to go back to, or ``"/"`` for anything else."""
     if value.startswith("/?") and len(value) <= MAX_URL_CHARS and "\\" not in value:
@@ -206,11 +211,11 @@ def slug(text: str, limit: int = 40) -> str:
 
 
 def build_environment() -> Environment:
-    """The Jinja2 environment: autoescape on for every template, strict undefined names."""
+    """The Jinja2 environment: autoescape on for every template; missing record keys render empty."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
+        undefined=Undefined,  # records from older parsers may lack keys: render them empty
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -231,6 +236,7 @@ def build_environment() -> Environment:
         quote=lambda value: quote(str(value), safe=""),
         replay_path=replay_path,
     )
+    env.tests["web_url"] = is_web_url
     return env
 
 
@@ -753,7 +759,7 @@ class ResultsView:
     @property
     def pages(self) -> list[tuple[str, str | None]]:
         """Page links around the current page: (label, URL or None for the current/ellipsis)."""
-        current, last = self.params.page, min(self.results.pages, 500)
+        current, last = self.params.page, self.last_page
         if last <= 1:
             return []
         shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
@@ -774,8 +780,16 @@ class ResultsView:
     @property
     def next_url(self) -> str | None:
         """The next page, or None on the last."""
-        last = min(self.results.pages, 500)
-        return self.params.url(page=self.params.page + 1) if self.params.page < last else None
+        return (
+            self.params.url(page=self.params.page + 1)
+            if self.params.page < self.last_page
+            else None
+        )
+
+    @property
+    def last_page(self) -> int:
+        """The last page that can be shown (paging stops at MAX_DEPTH hits)."""
+        return min(self.results.pages, max(1, MAX_DEPTH // self.params.limit))
 
     def export_url(self, suffix: str) -> str:
         """The export link for the current query and filters (no paging)."""

@@ -12,6 +12,7 @@ from scraper.record import KINDS
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_PAGE = 500
+MAX_DEPTH = 10_000  # page × limit: deeper than this, export the hits instead
 MAX_QUERY_CHARS = 500
 MAX_FILTER_CHARS = 200
 
@@ -165,6 +166,11 @@ def parse_search_params(query: dict[str, list[str]]) -> SearchParams:
         if values.get("limit", "").strip()
         else DEFAULT_LIMIT,
     )
+    if params.page * params.limit > MAX_DEPTH:
+        raise BadParameter(
+            f"Chỉ xem được {MAX_DEPTH:,} kết quả đầu tiên; hãy thu hẹp tìm kiếm "
+            "hoặc dùng Xuất CSV để lấy mọi kết quả.".replace(",", ".")
+        )
     return params
 
 
