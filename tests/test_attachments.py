@@ -338,3 +338,10 @@ def test_pdfs_extracted_from_several_threads_at_once() -> None:
         results = list(pool.map(extract_attachment, data))
     for i, result in enumerate(results):
         assert words(result.text) == ground_truth(ADMIN_PARAGRAPHS[(i % 3) * 6 : (i % 3) * 6 + 6])
+
+
+def test_ocr_specks_read_as_lone_punctuation_are_dropped() -> None:
+    from scraper.attachments.ocr import drop_speck_tokens
+
+    ocr_text = "Nơi nhận: - Thường trực Thị ủy; ` :\nTM. ỦY BAN ' NHÂN . DÂN\n¬ :"
+    assert drop_speck_tokens(ocr_text) == "Nơi nhận: - Thường trực Thị ủy;\nTM. ỦY BAN NHÂN DÂN\n"

@@ -6,6 +6,7 @@ import functools
 import io
 import logging
 import os
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -133,7 +134,18 @@ def ocr_image(image: Image.Image, *, dpi: int = 300, preprocess: bool = True) ->
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RuntimeError(f"tesseract failed: {message[-1] if message else result.returncode}")
     text = result.stdout.decode("utf-8", "replace").replace("\f", "")
-    return unicodedata.normalize("NFC", text)
+    return drop_speck_tokens(unicodedata.normalize("NFC", text))
+
+
+# Dust and seal edges come out as lone quotes, dots and colons; Vietnamese text never has these
+# standing alone between spaces (dashes are kept: they start list items).
+_SPECK_TOKEN = re.compile(r"(?<!\S)[`'\"_~^|¬‘’“”.,:;!•·]+(?!\S)")
+
+
+def drop_speck_tokens(text: str) -> str:
+    """Remove punctuation-only tokens that OCR reads from specks; keep each line's other words."""
+    lines = (" ".join(_SPECK_TOKEN.sub(" ", line).split()) for line in text.split("\n"))
+    return "\n".join(lines)
 
 
 def ocr_image_file(data: bytes, *, max_pages: int = 200) -> tuple[list[str], int]:
