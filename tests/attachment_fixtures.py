@@ -384,7 +384,10 @@ def encode_cp1258(text: str) -> bytes:
 
 
 def make_tcvn3_text(paragraphs: Sequence[str] = LEGACY_PARAGRAPHS) -> str:
-    """Return `paragraphs` as typed in a `.VnTime` (TCVN3) font, read as Windows-1252 characters."""
+    """Return `paragraphs` as typed in a `.VnTime` (TCVN3) font, read as Windows-1252 characters.
+
+    `.encode("cp1252")` gives the bytes of a .txt saved from such a document.
+    """
     return "\n\n".join(unicode_to_tcvn3(p) for p in paragraphs)
 
 

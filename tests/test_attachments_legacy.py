@@ -112,3 +112,10 @@ def test_mixed_document_converts_only_legacy_lines() -> None:
 )
 def test_vietnamese_syllable_shape(word: str, expected: bool) -> None:
     assert is_vietnamese_syllable(word) is expected
+
+
+def test_unicode_document_with_one_pasted_legacy_line() -> None:
+    body = "\n".join(SENTENCES[1:5])
+    text = unicode_to_tcvn3("Uỷ ban nhân dân tỉnh Tây Ninh") + "\n" + body
+    assert detect_legacy_encoding(text) is None  # the document as a whole is Unicode
+    assert fix_legacy_vietnamese(text) == ("Uỷ ban nhân dân tỉnh Tây Ninh\n" + body, "tcvn3")

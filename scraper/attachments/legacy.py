@@ -156,6 +156,7 @@ def unicode_to_vni(text: str) -> str:
 
 
 _CONVERTERS = {"tcvn3": tcvn3_to_unicode, "vni": vni_to_unicode}
+MIN_LINE_WORDS = 5  # a line judged alone must be long enough to tell an encoding from a language
 
 
 def detect_legacy_encoding(text: str) -> str | None:
@@ -181,7 +182,7 @@ def fix_legacy_vietnamese(text: str) -> tuple[str, str | None]:
     """Convert TCVN3/VNI text to Unicode NFC line by line; return the text and the encoding found."""
     encoding = detect_legacy_encoding(text)
     if encoding is None:
-        return text, None
+        return _fix_legacy_lines(text)
     convert = _CONVERTERS[encoding]
     lines = []
     for line in text.split("\n"):
@@ -193,3 +194,19 @@ def fix_legacy_vietnamese(text: str) -> tuple[str, str | None]:
         lines.append(line)
     logger.debug("converted %s text to Unicode", encoding)
     return unicodedata.normalize("NFC", "\n".join(lines)), encoding
+
+
+def _fix_legacy_lines(text: str) -> tuple[str, str | None]:
+    """Convert the lines of a Unicode document that were typed in a legacy font (pasted parts)."""
+    found: str | None = None
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if len(_WORD.findall(line)) < MIN_LINE_WORDS or _VIET_UNICODE.search(line):
+            continue
+        encoding = detect_legacy_encoding(line)
+        if encoding is not None:
+            lines[i] = _CONVERTERS[encoding](line)
+            found = found or encoding
+    if found is None:
+        return text, None
+    return unicodedata.normalize("NFC", "\n".join(lines)), found
