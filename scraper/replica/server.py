@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from scraper.replica.faults import FaultPlan
 from scraper.replica.render import (
     LAWS_MODULE,
     LOCAL_TZ,
@@ -112,9 +113,13 @@ class ReplicaPortal:
         host: str = "127.0.0.1",
         port: int = 0,
         content: Any = None,
-        faults: Mapping[str, int | Iterable[int]] | None = None,
+        faults: Mapping[str, int | Iterable[int]] | FaultPlan | None = None,
     ) -> None:
         self.host = host
+        # A FaultPlan (scraper.replica.faults) answers the requests it covers itself.
+        self.fault_plan: FaultPlan | None = faults if isinstance(faults, FaultPlan) else None
+        if self.fault_plan is not None:
+            faults = None
         self.port = port
         self._lock = threading.Lock()
         self._state = SiteState.from_content(load_default_content() if content is None else content)
@@ -157,6 +162,8 @@ class ReplicaPortal:
         """Stop serving and close the socket."""
         if self._server is None:
             return
+        if self.fault_plan is not None:
+            self.fault_plan.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -558,6 +565,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(head=True)
 
     def _serve(self, *, head: bool) -> None:
+        plan = self.portal.fault_plan
+        if plan is not None and plan.serve(self, self.portal):
+            return
         host = self.headers.get("Host")
         base_url = f"http://{host}" if host else self.portal.url
         try:
