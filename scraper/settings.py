@@ -69,3 +69,27 @@ CONDITIONAL_REQUESTS = True
 DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.ConditionalRequestMiddleware": 560,
 }
+
+# --- reliability (scraper/retry.py, scraper/traps.py; see docs/reliability.md) ---------------
+# Retries: 5xx/429 and network errors with exponential backoff; Retry-After obeyed per host.
+DOWNLOADER_MIDDLEWARES.update(
+    {
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "scraper.retry.RetryAfterMiddleware": 550,
+        "scraper.traps.PortalBoundaryMiddleware": 40,
+    }
+)
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0
+RETRY_AFTER_MAX = 300.0
+# Crawler traps: session ids, endless calendars and pagination, query permutations.
+SPIDER_MIDDLEWARES = {
+    **globals().get("SPIDER_MIDDLEWARES", {}),
+    "scraper.traps.CrawlerTrapMiddleware": 650,
+}
+TRAPS_ENABLED = True
+TRAP_MAX_PAGE = 10000
+TRAP_EMPTY_PAGES = 5
+TRAP_MAX_CALENDAR_PAGES = 24
+TRAP_MAX_QUERY_VARIANTS = 50
+# --- end reliability --------------------------------------------------------------------------
