@@ -144,10 +144,12 @@ def test_realistic_scan_with_stamp_skew_and_dust_is_readable() -> None:
 
 @needs_tesseract
 def test_only_pages_without_a_text_layer_are_ocred() -> None:
-    data = merge_pdfs(make_text_pdf(ADMIN_PARAGRAPHS[:4]), make_scanned_pdf(SCAN_PARAGRAPHS[:3]))
-    result = extract_attachment(data)
+    # The scan carries the small text box that digital-signature tools add: still a scan.
+    scan = make_scanned_pdf(SCAN_PARAGRAPHS[:3], signed_by="UBND thị xã Hòa Thành")
+    result = extract_attachment(merge_pdfs(make_text_pdf(ADMIN_PARAGRAPHS[:4]), scan))
     assert (result.pages, result.ocr) == (2, [2])
-    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in result.text and "Căn cứ" in result.text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in result.text
+    assert "Căn cứ Luật Tổ chức chính quyền địa phương" in words(result.text)
 
 
 def test_scan_without_tesseract_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -303,9 +305,9 @@ def test_rtf_served_as_doc_gives_its_text() -> None:
 
 @needs_tesseract
 def test_scan_attached_as_an_image_is_ocred() -> None:
-    page = render_pages(SCAN_PARAGRAPHS[:4], dpi=300)[0]
+    page = render_pages(SCAN_PARAGRAPHS[:4], dpi=200)[0]
     buffer = io.BytesIO()
-    page.save(buffer, format="JPEG", quality=85, dpi=(300, 300))
+    page.save(buffer, format="JPEG", quality=85, dpi=(200, 200))
     result = extract_attachment(buffer.getvalue(), filename="scan.jpg")
     assert (result.kind, result.pages, result.ocr, result.missing) == ("image", 1, [1], None)
     assert char_accuracy(result.text, " ".join(SCAN_PARAGRAPHS[:4])) >= 0.97
@@ -320,24 +322,6 @@ def test_image_without_ocr_says_so() -> None:
         "",
         "OCR disabled; image attachment",
     )
-
-
-@needs_tesseract
-def test_signed_scan_with_a_small_text_box_is_still_ocred() -> None:
-    data = make_scanned_pdf(SCAN_PARAGRAPHS[:3], signed_by="Ủy ban nhân dân thị xã Hòa Thành")
-    result = extract_attachment(data)
-    assert result.ocr == [1]
-    assert "Căn cứ Luật Tổ chức chính quyền địa phương" in words(result.text)
-
-
-def test_pdfs_extracted_from_several_threads_at_once() -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    data = [make_text_pdf(ADMIN_PARAGRAPHS[i : i + 6]) for i in range(0, 18, 6)] * 4
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(extract_attachment, data))
-    for i, result in enumerate(results):
-        assert words(result.text) == ground_truth(ADMIN_PARAGRAPHS[(i % 3) * 6 : (i % 3) * 6 + 6])
 
 
 def test_ocr_specks_read_as_lone_punctuation_are_dropped() -> None:
