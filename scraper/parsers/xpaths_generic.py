@@ -21,6 +21,11 @@ CHROME = (
     "//marquee",
     f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')}]",
     "//*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='complementary']",
+    # hidden blocks: microdata carriers, screen-reader and template leftovers
+    "//*[@hidden or @aria-hidden='true']",
+    "//*[contains(translate(@style, ' ', ''), 'display:none')]",
+    f"//*[{has_class('hidden')} or {has_class('hide')} or {has_class('d-none')} or "
+    f"{has_class('sr-only')} or {has_class('visually-hidden')}]",
 )
 """Elements dropped before looking for the main text."""
 
