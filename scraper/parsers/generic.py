@@ -735,6 +735,8 @@ class LabelledDocumentPage:
             cms=self.cms,
             title=self.title(),
             published=self.published(),
+            # a document is cited by its signatory, as NukeViet laws records are
+            author=self.fields.get("signer"),
             summary=self.fields.get("summary"),
             body=self.body(),
             category=self.category(),
