@@ -1,0 +1,166 @@
+"""Memory benchmark: crawl and index a generated N-article replica portal; peak RSS of the crawl.
+
+The replica (this process) serves N articles cloned from the packaged content (new ids, aliases,
+titles and dates; paragraphs reused); `govarchive crawl` runs in a child process whose resident
+set (VmRSS, VmHWM from /proc) is sampled. Attachments are off (their OCR is benchmarked apart).
+
+Example: .venv/bin/python bench/memory.py --articles 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scraper.replica import ReplicaPortal  # noqa: E402
+from scraper.replica.content import load_site, make_alias  # noqa: E402
+
+
+def generated_content(articles: int) -> dict[str, Any]:
+    """The packaged site with `articles` articles cloned from its own (paragraphs reused)."""
+    site = load_site()
+    templates = site.articles
+    start = datetime(2015, 1, 1, 8, 0)
+    made = []
+    for n in range(articles):
+        base = templates[n % len(templates)]
+        title = f"{base['title']} (bản tin số {n + 1})"
+        moment = start + timedelta(minutes=97 * n)
+        stamp = moment.strftime("%Y-%m-%dT%H:%M:00+07:00")
+        made.append(
+            {
+                **base,
+                "id": 100_000 + n,
+                "alias": make_alias(title),
+                "title": title,
+                "published": stamp,
+                "edited": stamp,
+                "attachments": [],
+                "tags": base["tags"][:1],
+            }
+        )
+    return {
+        "name": site.name,
+        "url_name": site.url_name,
+        "categories": site.categories,
+        "articles": made,
+        "laws": site.laws,
+    }
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM of a process in bytes (empty once it has exited)."""
+    found = {}
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return found
+    for key in ("VmRSS", "VmHWM"):
+        match = re.search(rf"^{key}:\s+(\d+) kB", text, re.MULTILINE)
+        if match:
+            found[key] = int(match.group(1)) * 1024
+    return found
+
+
+def children(pid: int) -> list[int]:
+    """Direct child process ids (none expected: the crawl runs in one process)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(x) for x in text.split()]
+
+
+def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
+    """Serve, crawl in a child process, sample its memory; return the numbers."""
+    content = generated_content(articles)
+    t0 = time.monotonic()
+    with ReplicaPortal(content=content) as portal:
+        setup = time.monotonic() - t0
+        netloc = urlsplit(portal.url).netloc
+        data.mkdir(parents=True, exist_ok=True)
+        (data / "portals.toml").write_text(
+            f'[[portal]]\nid = "bench"\nurl = "{portal.url}/"\nallowed_domains = ["{netloc}"]\n\n'
+            "[portal.settings]\nGOVARCHIVE_ATTACHMENTS = false\nLOGSTATS_INTERVAL = 60.0\n"
+        )
+        cmd = [sys.executable, "-m", "search_cli", "--data", str(data), "crawl", "bench"]
+        log = (data / "crawl.log").open("w")
+        started = time.monotonic()
+        process = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        peak_rss = peak_hwm = 0
+        samples = []
+        try:
+            while process.poll() is None:
+                if time.monotonic() - started > timeout:
+                    process.kill()
+                    raise TimeoutError(f"crawl still running after {timeout:.0f} s")
+                status = proc_status(process.pid)
+                peak_rss = max(peak_rss, status.get("VmRSS", 0))
+                peak_hwm = max(peak_hwm, status.get("VmHWM", 0))
+                samples.append((round(time.monotonic() - started, 1), status.get("VmRSS", 0)))
+                time.sleep(0.5)
+        finally:
+            log.close()
+        elapsed = time.monotonic() - started
+        requests = len(portal.requests)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    tail = (data / "crawl.log").read_text(errors="replace").strip().splitlines()[-1:]
+    records = sum(1 for p in (data / "items").glob("*.jsonl") for line in p.open() if line.strip())
+    return {
+        "articles": articles,
+        "laws": len(content["laws"]),
+        "replica_setup_s": round(setup, 1),
+        "crawl_s": round(elapsed, 1),
+        "requests": requests,
+        "records": records,
+        "pages_per_s": round(requests / elapsed, 1) if elapsed else 0,
+        "peak_rss_mb": round(peak_rss / 2**20, 1),
+        "vm_hwm_mb": round(peak_hwm / 2**20, 1),
+        "ru_maxrss_children_mb": round(usage.ru_maxrss / 1024, 1),
+        "returncode": process.returncode,
+        "summary": tail[0] if tail else "",
+        "rss_samples_mb": [
+            (t, round(r / 2**20)) for t, r in samples[:: max(1, len(samples) // 20)]
+        ],
+        "warc_mb": round(sum(p.stat().st_size for p in (data / "warc").glob("*")) / 2**20, 1),
+        "index_mb": round(sum(p.stat().st_size for p in (data / "index").glob("*")) / 2**20, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run the benchmark, print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--data", type=Path, help="archive directory (default: a temporary one)")
+    parser.add_argument("--timeout", type=float, default=4 * 3600, help="seconds for the crawl")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary archive")
+    args = parser.parse_args(argv)
+    data = args.data or Path(tempfile.mkdtemp(prefix="govarchive-memory-"))
+    try:
+        result = run(args.articles, data, args.timeout)
+    finally:
+        if args.data is None and not args.keep:
+            shutil.rmtree(data, ignore_errors=True)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0 if result["returncode"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
