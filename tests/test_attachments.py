@@ -329,3 +329,20 @@ def test_ocr_specks_read_as_lone_punctuation_are_dropped() -> None:
 
     ocr_text = "Nơi nhận: - Thường trực Thị ủy; ` :\nTM. ỦY BAN ' NHÂN . DÂN\n¬ :"
     assert drop_speck_tokens(ocr_text) == "Nơi nhận: - Thường trực Thị ủy;\nTM. ỦY BAN NHÂN DÂN\n"
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "kind", "missing"),
+    [
+        ("ke-hoach.docx", make_docx(ADMIN_PARAGRAPHS[:3])[:700], "docx", "unreadable DOCX"),
+        ("cong-van.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "doc", "unreadable DOC"),
+    ],
+)
+def test_truncated_office_files_say_what_they_were(
+    filename: str, data: bytes, kind: str, missing: str
+) -> None:
+    if kind == "doc" and doc_tool_status() is not None:
+        pytest.skip(f"{doc_tool_status()} (apt-get install antiword catdoc)")
+    result = extract_attachment(data, filename=filename)
+    assert result.kind == kind and result.text == ""
+    assert result.missing is not None and result.missing.startswith(missing)

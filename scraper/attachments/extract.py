@@ -90,26 +90,28 @@ class AttachmentText:
 def detect_kind(data: bytes, *, filename: str = "", content_type: str = "") -> str:
     """Return the attachment kind: magic bytes first, then the extension, then the content type."""
     head = data[:2048]
+    extension = filename.lower().rsplit("?", 1)[0].rsplit(".", 1)[-1] if "." in filename else ""
+    named = _EXTENSIONS.get(extension)
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if head.startswith(_IMAGE_MAGIC) or _is_bmp(head):
         return "image"
     if head.startswith(_OLE2_MAGIC):
-        return "doc" if _WORD_STREAM in data else "unknown"
+        # Excel and PowerPoint share the container; a truncated .doc may have lost the marker.
+        return "doc" if _WORD_STREAM in data or named == "doc" else "unknown"
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
         except zipfile.BadZipFile:
-            names = set()
+            return "docx" if named == "docx" else "unknown"  # broken: let the reader say why
         return "docx" if "word/document.xml" in names else "unknown"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return "doc"  # RTF saved under a .doc name, as many portals serve it; catdoc reads it
     if _HTML_START.match(head.lstrip(b"\xef\xbb\xbf")):
         return "html"
-    extension = filename.lower().rsplit("?", 1)[0].rsplit(".", 1)[-1] if "." in filename else ""
-    if extension in _EXTENSIONS:
-        return _EXTENSIONS[extension]
+    if named:
+        return named
     mime = content_type.split(";", 1)[0].strip().lower()
     if mime in _CONTENT_TYPES:
         return _CONTENT_TYPES[mime]
