@@ -58,10 +58,18 @@ def test_tcvn3_puts_back_the_u_horn_lost_with_soft_hyphens() -> None:
     assert tcvn3_to_unicode("ph¬ng h­íng c¬ quan, s¬n, ®­îc") == "phương hướng cơ quan, sơn, được"
 
 
-def test_vnitimeh_capitals_come_back_lowercase() -> None:
-    # `.VnTimeH` draws capitals at lowercase codes: the case is in the font, not in the text.
-    assert unicode_to_tcvn3("CỘNG HÒA") == "CéNG HßA"
-    assert tcvn3_to_unicode("CéNG HßA") == "CộNG HòA"
+@pytest.mark.parametrize(
+    ("legacy", "unicode"),
+    [
+        ("CéNG HßA X· HéI CHñ NGHÜA VIÖT NAM", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        ("I. MôC §ÝCH, Y£U CÇU", "I. MỤC ĐÍCH, YÊU CẦU"),
+        ("Sè: 125/KH-UBND", "Số: 125/KH-UBND"),
+        ("ñy ban nh©n d©n", "ủy ban nhân dân"),  # a lone capital in `.VnTime` is lost for good
+    ],
+)
+def test_vnitimeh_capitals_come_back_as_capitals(legacy: str, unicode: str) -> None:
+    # `.VnTimeH` draws capitals at lowercase codes; ASCII capitals around them tell the case.
+    assert tcvn3_to_unicode(legacy) == unicode
 
 
 @pytest.mark.parametrize(

@@ -117,10 +117,30 @@ _LOST_U_HORN = re.compile(r"(?<![ưừứửữựƯỪỨỬỮỰ])([ơờớ�
 
 def tcvn3_to_unicode(text: str) -> str:
     """Convert text typed in a TCVN3 (ABC, `.VnTime`) font to Unicode NFC."""
-    converted = unicodedata.normalize("NFC", "".join(TCVN3_TO_UNICODE.get(ch, ch) for ch in text))
+    return "\n".join(_tcvn3_line(line) for line in text.split("\n"))
+
+
+def _tcvn3_word(word: str) -> str:
+    converted = unicodedata.normalize("NFC", "".join(TCVN3_TO_UNICODE.get(ch, ch) for ch in word))
     return _LOST_U_HORN.sub(
         lambda m: ("Ư" if m.group(1).isupper() else "ư") + m.group(0), converted
     )
+
+
+def _tcvn3_line(line: str) -> str:
+    # `.VnTimeH` headings: capitals typed as ASCII capitals plus lowercase-coded toned letters
+    # (`CéNG HßA X· HéI`). A word whose ASCII letters are all capitals was set in capitals.
+    parts = re.split(r"(\s+)", line)
+    capital_words = [p for p in parts if sum(c.isascii() and c.isupper() for c in p) >= 2]
+    all_caps = len(capital_words) >= 3 and not any(c.isascii() and c.islower() for c in line)
+    out = []
+    for part in parts:
+        word = _tcvn3_word(part)
+        letters = [c for c in part if c.isascii() and c.isalpha()]
+        if all_caps or (len(letters) >= 2 and all(c.isupper() for c in letters)):
+            word = word.upper()
+        out.append(word)
+    return "".join(out)
 
 
 def vni_to_unicode(text: str) -> str:
