@@ -90,6 +90,33 @@ def preload_field_lengths(searcher: Searcher, fields: Iterable[str] = SCORED_FIE
             perdoc._readers[lenfield] = cached
 
 
+def global_field_lengths(searcher: Searcher, field: str) -> bytes:
+    """One length byte per global docnum for a scored field (see `byte_to_length`)."""
+    lenfield = _lenfield(field)
+    parts: list[bytes] = []
+    total = 0
+    for sub, offset in searcher.leaf_searchers():
+        segreader = sub.reader()
+        doccount = segreader.doc_count_all()
+        if total < offset:
+            parts.append(bytes(offset - total))
+            total = offset
+        key = (_segment_key(segreader), lenfield)
+        cached = _SEGMENT_CACHE.get(key)
+        if cached is None:
+            perdoc = getattr(segreader, "_perdoc", None)
+            reader = perdoc._cached_reader(lenfield, LENGTHS_COLUMN) if perdoc else None
+            if reader is None or isinstance(reader, bytes):
+                cached = reader if isinstance(reader, bytes) else bytes(doccount)
+            else:
+                raw = reader._dbfile.get(reader._basepos, reader._count)
+                cached = bytes(raw) + bytes(max(0, doccount - len(raw)))
+            _cache_put(key, cached)
+        parts.append(bytes(cached))
+        total += doccount
+    return b"".join(parts)
+
+
 def _published_keys(searcher: Searcher) -> array:
     """The raw `published` column of every document, as one array indexed by global docnum."""
     keys = array("Q")

@@ -17,6 +17,7 @@ from indexer.analysis import exact_word, fold_word, iter_word_spans, nfc, words
 from indexer.docsets import DocSets
 from indexer.index import open_searcher
 from indexer.query import ParsedQuery, parse_query
+from indexer.ranking import rank
 from indexer.schema import attachments_text, normalize_doc_number
 
 logger = logging.getLogger(__name__)
@@ -147,7 +148,6 @@ def ranked_docnums(
     scored_query: wq.Query,
     docs: set[int],
     sort: str,
-    filtered: bool,
     limit: int | None,
 ) -> list[tuple[float, int]]:
     """The first `limit` (score, docnum) pairs of `docs` in the requested order."""
@@ -157,8 +157,7 @@ def ranked_docnums(
         return []
     if sort != "relevance":
         return [(0.0, d) for d in sets.by_date(docs, newest=sort == "newest", limit=limit)]
-    results = searcher.search(scored_query, limit=limit, filter=docs if filtered else None)
-    return [(float(score or 0.0), docnum) for score, docnum in results.top_n]
+    return rank(searcher, scored_query, docs, limit)
 
 
 def full_query(parsed: ParsedQuery, filters: list[wq.Query]) -> wq.Query:
@@ -338,4 +337,4 @@ def iter_docnums(
     """Every (score, docnum) matching the query and filters, in order (docnums only: small)."""
     sets = DocSets(searcher)
     docs = sets.evaluate(full_query(parsed, filters))
-    return ranked_docnums(searcher, sets, parsed.query, docs, sort, bool(filters), None)
+    return ranked_docnums(searcher, sets, parsed.query, docs, sort, None)
