@@ -193,9 +193,7 @@ def search(
         sets = DocSets(searcher)
         docs = sets.evaluate(q)
         total = len(docs)
-        top = ranked_docnums(
-            searcher, sets, parsed.query, docs, sort, bool(filters), offset + limit
-        )
+        top = ranked_docnums(searcher, sets, parsed.query, docs, sort, offset + limit)
         hits = [
             make_hit(searcher, docnum, score, offset + i + 1, parsed)
             for i, (score, docnum) in enumerate(top[offset : offset + limit])
