@@ -49,12 +49,12 @@ CONTENT_PARAMS = frozenset(
 PAGE_PATH = re.compile(r"/page-(\d+)/?$")
 PAGE_PARAMS = frozenset({"page", "trang", "p", "pg", "paged", "pagenumber", "pageindex"})
 CALENDAR_PATH = re.compile(
-    r"(?:^|/)((?:19|20)\d{2})[-/_.](0?[1-9]|1[0-2])(?:[-/_.](?:0?[1-9]|[12]\d|3[01]))?(?=/|$)"
+    r"(?:^|/)([12]\d{3})[-/_.](0?[1-9]|1[0-2])(?:[-/_.](?:0?[1-9]|[12]\d|3[01]))?(?=/|$)"
 )
 CALENDAR_PARAMS = frozenset(
     {"year", "month", "day", "date", "week", "nam", "thang", "ngay", "tuan", "y", "m", "d", "ym"}
 )
-YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+YEAR = re.compile(r"(?<!\d)([12]\d{3})(?!\d)")
 DIGITS = re.compile(r"\d+")
 
 
@@ -138,10 +138,11 @@ class CrawlerTrapMiddleware(BaseSpiderMiddleware):
     """Canonicalise followed URLs and drop the ones that lead into crawler traps.
 
     Settings: `TRAPS_ENABLED` (True), `TRAP_SESSION_PARAMS` (query names removed from URLs),
-    `TRAP_MAX_PAGE` (10000), `TRAP_EMPTY_PAGES` (5: stop a pagination after this many pages in a
-    row that link to nothing new), `TRAP_MAX_CALENDAR_PAGES` (24 per calendar), `TRAP_MIN_YEAR`
-    (1990) and `TRAP_MAX_YEAR` (next year), `TRAP_MAX_QUERY_VARIANTS` (50 filter/sort variants
-    per path), `TRAP_MAX_SEGMENT_REPEATS` (2), `TRAP_MAX_URL_LENGTH` (500).
+    `TRAP_MAX_PAGE` (10000), `TRAP_EMPTY_PAGES` (5: stop a pagination after this many pages in
+    a row that link to nothing, or to what the page before linked to),
+    `TRAP_MAX_CALENDAR_PAGES` (24 per calendar), `TRAP_MIN_YEAR` (1990) and `TRAP_MAX_YEAR`
+    (next year), `TRAP_MAX_QUERY_VARIANTS` (50 filter/sort variants per path),
+    `TRAP_MAX_SEGMENT_REPEATS` (2), `TRAP_MAX_URL_LENGTH` (500).
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -160,7 +161,7 @@ class CrawlerTrapMiddleware(BaseSpiderMiddleware):
         self.max_variants = settings.getint("TRAP_MAX_QUERY_VARIANTS", 50)
         self.max_repeats = settings.getint("TRAP_MAX_SEGMENT_REPEATS", 2)
         self.max_length = settings.getint("TRAP_MAX_URL_LENGTH", 500)
-        self.seen: set[str] = set()
+        self.last_links: dict[str, int] = {}
         self.calendars: defaultdict[str, set[str]] = defaultdict(set)
         self.variants: defaultdict[str, set[str]] = defaultdict(set)
         self.empty_streak: Counter[str] = Counter()
@@ -203,21 +204,28 @@ class CrawlerTrapMiddleware(BaseSpiderMiddleware):
         return self._canonical(request)
 
     def _filter(self, response: Response | None, requests: list[Request]) -> Iterator[Request]:
-        """Canonicalise, apply the trap rules, and cut paginations that stopped finding pages."""
+        """Canonicalise, apply the trap rules, and cut paginations whose pages stopped changing.
+
+        A page of a pagination is "empty" when it links to nothing but other pages of it, or to
+        exactly what the previous page of the same pagination linked to (pages past the end
+        that repeat the last one). Pages that only link to already known articles are not
+        empty: the sitemap often knows the newest articles that the first listing pages show.
+        """
         kept: list[Request] = []
-        fresh = 0
         for request in requests:
             request = self._canonical(request)
             reason = self.trap_reason(request.url)
             if reason:
                 self._drop(request, reason)
                 continue
-            if page_number(request.url) is None and request.url not in self.seen:
-                fresh += 1
             kept.append(request)
         family = self._listing_family(response)
         if family is not None:
-            self.empty_streak[family] = 0 if fresh else self.empty_streak[family] + 1
+            links = frozenset(r.url for r in kept if page_number(r.url) is None)
+            signature = hash(links)
+            empty = not links or signature == self.last_links.get(family)
+            self.last_links[family] = signature
+            self.empty_streak[family] = self.empty_streak[family] + 1 if empty else 0
             if self.empty_streak[family] >= self.empty_pages:
                 self.dead_families.add(family)
         for request in kept:
@@ -225,7 +233,6 @@ class CrawlerTrapMiddleware(BaseSpiderMiddleware):
             if paged is not None and paged[0] in self.dead_families:
                 self._drop(request, "empty_pagination")
                 continue
-            self.seen.add(request.url)
             yield request
 
     def _listing_family(self, response: Response | None) -> str | None:
