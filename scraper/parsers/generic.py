@@ -12,7 +12,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -63,6 +63,7 @@ __all__ = [
     "select",
     "url_date_hint",
     "visible_date_after",
+    "visible_date_line_after",
 ]
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,10 @@ CMS_NAME = "generic"
 # /<slug>-115yyMMddHHmmssNNN.htm: baochinhphu.vn / chinhphu.vn ids carry the publish time.
 URL_TIMESTAMP = re.compile(r"-\d{3}(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\d{3}\.html?$")
 MIN_TEXT_BLOCK = 25
+NOT_MAIN_TEXT = frozenset({"nav", "header", "footer", "aside", "noscript", "template"})
+"""Text inside these is never the article."""
+MIN_BR_LINES = 2
+"""A block with this many `<br>` holds its paragraphs as lines."""
 """Blocks shorter than this (characters) do not vote for the main-text container."""
 MAX_DATE_LINE = 100
 """A date line under a title is short; a longer text node means the body has begun."""
@@ -187,26 +192,54 @@ def _text(el: etree._Element | None) -> str:
     return normalize_text(el.text_content()) if el is not None else ""
 
 
-def visible_date_after(el: etree._Element, tz: str = DEFAULT_TZ) -> str | None:
-    """Return the date shown in the short lines right after `el` (the title), before the body."""
-    seen = 0
+def _lines_after(el: etree._Element) -> Iterator[tuple[str, etree._Element | None]]:
+    """Yield the text lines after `el` in reading order: its tail and its next siblings' text
+    and tails first (a date typed after a `<br>`), then the following elements."""
+    if el.tail:
+        yield el.tail, None
+    for sibling in el.itersiblings():
+        if not isinstance(sibling.tag, str) or sibling.tag in ("a", "li", "script", "style"):
+            if sibling.tail:
+                yield sibling.tail, None
+            continue
+        if sibling.tag == "time" and sibling.get("datetime"):
+            yield "", sibling
+        yield sibling.text_content(), None
+        if sibling.tail:
+            yield sibling.tail, None
     for node in select(el, X.DATE_LINES):
         if node.tag == "time" and node.get("datetime"):
-            value = iso_local(node.get("datetime"), tz)
+            yield "", node
+        yield " ".join(t for t in select(node, "text()")), None
+
+
+def visible_date_line_after(el: etree._Element, tz: str = DEFAULT_TZ) -> tuple[str, str] | None:
+    """Return `(line, ISO date)` of the date shown in the short lines right after `el`."""
+    seen = 0
+    for raw, time_el in _lines_after(el):
+        if time_el is not None:
+            value = iso_local(time_el.get("datetime"), tz)
             if value:
-                return value
-        own = normalize_text(" ".join(t for t in select(node, "text()")))
-        if not own:
+                return normalize_text(time_el.text_content()), value
             continue
-        if len(own) > MAX_DATE_LINE:
+        line = normalize_text(raw)
+        if not line:
+            continue
+        if len(line) > MAX_DATE_LINE:
             return None
-        value = parse_vietnamese_date(own, tz=tz)
+        value = parse_vietnamese_date(line, tz=tz)
         if value:
-            return value
+            return line, value
         seen += 1
         if seen >= DATE_LINE_WINDOW:
             return None
     return None
+
+
+def visible_date_after(el: etree._Element, tz: str = DEFAULT_TZ) -> str | None:
+    """Return the date shown in the short lines right after `el` (the title), before the body."""
+    found = visible_date_line_after(el, tz)
+    return found[1] if found else None
 
 
 def breadcrumb_category(
@@ -317,30 +350,60 @@ def _chrome_like(el: etree._Element, words: Sequence[str]) -> bool:
     return bool(marks.strip()) and any(w in marks for w in words)
 
 
+def _own_lines(block: etree._Element) -> tuple[int, int]:
+    """Return `(characters, link characters)` of the text lines `block` holds itself.
+
+    Counts its text and its inline children, not its block children; lines shorter than
+    `MIN_TEXT_BLOCK` (menus, dates) do not count.
+    """
+    pieces: list[tuple[str, bool]] = [(block.text or "", False)]
+    for child in block:
+        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS and child.tag != "br":
+            pieces.append(
+                (child.text_content(), child.tag == "a" or child.find(".//a") is not None)
+            )
+        pieces.append((child.tail or "", False))
+    total = links = 0
+    for text, is_link in pieces:
+        size = len(normalize_text(text))
+        if size >= MIN_TEXT_BLOCK:
+            total += size
+            links += size if is_link else 0
+    return total, links
+
+
 def main_text_element(doc: etree._Element) -> etree._Element | None:
     """Return the element that holds the page's main text (paragraph-vote heuristic)."""
     root = doc.find("body")
     if root is None:
         root = doc
     scores: dict[etree._Element, float] = {}
+
+    def vote(el: etree._Element | None, weight: float) -> None:
+        if el is not None:
+            scores[el] = scores.get(el, 0.0) + weight
+
     for block in root.iter("p", "div", "td", "pre", "blockquote"):
-        if block.tag in ("div", "td") and any(
-            isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in block
-        ):
+        if any(a.tag in NOT_MAIN_TEXT for a in block.iterancestors()):
             continue
-        if any(a.tag in ("nav", "header", "footer", "aside") for a in block.iterancestors()):
+        parent = block.getparent()
+        if parent is None:
+            continue
+        if len(block.findall("br")) >= MIN_BR_LINES:
+            # text typed as lines between <br>: the block is its own container, each line a
+            # paragraph that votes for it
+            total, links = _own_lines(block)
+            vote(block, total - links)
+            vote(parent, (total - links) / 2)
+            continue
+        if any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in block):
             continue
         text = normalize_text(block.text_content())
         if len(text) < MIN_TEXT_BLOCK:
             continue
         weight = len(text) * (1 - _link_density(block))
-        parent = block.getparent()
-        if parent is None:
-            continue
-        scores[parent] = scores.get(parent, 0.0) + weight
-        grand = parent.getparent()
-        if grand is not None:
-            scores[grand] = scores.get(grand, 0.0) + weight / 2
+        vote(parent, weight)
+        vote(parent.getparent(), weight / 2)
     if not scores:
         return None
     return max(scores, key=lambda el: scores[el])
@@ -462,12 +525,16 @@ class GenericPage:
     # -- dates ----------------------------------------------------------------------------------
 
     @memoized
-    def published(self) -> str | None:
+    @memoized
+    def _date_line(self) -> tuple[str, str] | None:
+        """The visible `(line, date)` under the title, if the page shows one."""
         self.title()
-        if self._title_el is not None:
-            visible = visible_date_after(self._title_el)
-            if visible:
-                return visible
+        return visible_date_line_after(self._title_el) if self._title_el is not None else None
+
+    def published(self) -> str | None:
+        line = self._date_line()
+        if line:
+            return line[1]
         for value in (
             self.ld.get("datePublished"),
             meta_content(self.doc, "article:published_time"),
@@ -515,7 +582,9 @@ class GenericPage:
 
     @memoized
     def _body_parts(self) -> tuple[list[str], str | None, str | None]:
-        return body_parts(self.container(), skip=(self.title(), self.summary()))
+        line = self._date_line()
+        skip = (self.title(), self.summary(), line[0] if line else None)
+        return body_parts(self.container(), skip=skip)
 
     def body(self) -> str | None:
         return "\n\n".join(self._body_parts()[0]) or None

@@ -63,7 +63,9 @@ TITLE_HEADINGS = (
     f"//*[self::h2 or self::h3][{has_class('title')} or contains(@class, 'title') or "
     "contains(@class, 'tieude')]",
     "//h2",
+    "//*[self::b or self::strong][not(ancestor::a)][not(ancestor::li)]",
 )
+"""Where an article title may be, in order; a candidate must agree with `<title>`/og:title."""
 HEADINGS_INSIDE = ".//*[self::h1 or self::h2 or self::h3]"
 HEADING_BEFORE = "preceding::*[self::h1 or self::h2 or self::h3][not(ancestor::li)][1]"
 SITE_NAME_PLACES = (
