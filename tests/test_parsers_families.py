@@ -138,3 +138,20 @@ def test_generic_title_falls_back_to_the_title_tag() -> None:
     assert parse_page("http://tanhoa.gov.vn/tin/123", html)["title"] == (
         "Tin đối thoại năm 2022 - UBND xã"
     )
+
+
+def test_sharepoint_byline_block_gives_author_and_source() -> None:
+    name = "sharepoint_article"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    byline = (
+        '<div id="divArticleDescription3" class="author-detail"><p style="text-align: right;">'
+        "<strong>Thu Hằng - Vụ Các vấn đề chung về xây dựng pháp luật</strong></p></div>"
+    )
+    assert byline in html
+    html = html.replace(
+        byline,
+        '<div id="divArticleDescription3"><p>Tác giả: Minh Anh</p>'
+        "<p>Nguồn: Báo Pháp luật Việt Nam</p></div>",
+    )
+    record = parse_page(_url(name), html)
+    assert (record["author"], record["source"]) == ("Minh Anh", "Báo Pháp luật Việt Nam")
