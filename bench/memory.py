@@ -140,7 +140,8 @@ def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
         ],
         "warc_mb": round(sum(p.stat().st_size for p in (data / "warc").glob("*")) / 2**20, 1),
         "index_mb": round(sum(p.stat().st_size for p in (data / "index").glob("*")) / 2**20, 1),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
     }
 
 

@@ -1,4 +1,4 @@
-"""RetryAfterMiddleware: Scrapy's retries with exponential backoff and `Retry-After` obeyed per host."""
+"""RetryAfterMiddleware: retries with exponential backoff; `Retry-After` obeyed per host."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ DEFAULT_RETRY_AFTER_MAX = 300.0
 
 
 def parse_retry_after(value: bytes | str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` value (delta-seconds or an HTTP date); None if unusable."""
+    """Seconds to wait from a `Retry-After` value (seconds or an HTTP date); None if unusable."""
     if value is None:
         return None
     text = value.decode("latin-1") if isinstance(value, bytes) else value
@@ -50,7 +50,7 @@ def parse_retry_after(value: bytes | str | None, *, now: float | None = None) ->
 
 
 def backoff_delay(retry_times: int, base: float, cap: float, *, jitter: bool = True) -> float:
-    """Delay before retry number `retry_times` (1, 2, ...): base·2^(n-1), capped, with full jitter."""
+    """Delay before retry number `retry_times`: base·2^(n-1), capped, jittered to [d/2, d]."""
     if base <= 0:
         return 0.0
     delay = min(cap, base * 2 ** max(0, retry_times - 1))
@@ -58,7 +58,7 @@ def backoff_delay(retry_times: int, base: float, cap: float, *, jitter: bool = T
 
 
 class RetryAfterMiddleware(RetryMiddleware):
-    """Retry 5xx/429 answers and network errors after a backoff; obey `Retry-After` for the whole host.
+    """Retry 5xx/429 answers and network errors after a backoff; obey `Retry-After` per host.
 
     Replaces `scrapy.downloadermiddlewares.retry.RetryMiddleware` (same settings: `RETRY_TIMES`,
     `RETRY_HTTP_CODES`, `RETRY_EXCEPTIONS`). Adds `RETRY_BACKOFF_BASE` (seconds, 0 for none),

@@ -1,4 +1,4 @@
-"""Crawler-trap defences: session ids dropped from URLs, endless calendars and pagination cut, portal kept.
+"""Crawler-trap defences: session ids out of URLs, endless calendars and paginations cut.
 
 Two middlewares, both switched on in `scraper/settings.py`:
 

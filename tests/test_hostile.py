@@ -1,4 +1,4 @@
-"""Hostile input: XML bombs and external entities, fuzzed HTML, huge titles, scripts, CSV formulas."""
+"""Hostile input: XML bombs, external entities, fuzzed HTML, huge titles, scripts, CSV formulas."""
 
 from __future__ import annotations
 

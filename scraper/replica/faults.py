@@ -56,7 +56,7 @@ BILLION_LAUGHS_DTD = (
 
 @dataclass(frozen=True)
 class Fault:
-    """One injected misbehaviour; `times=None` repeats it forever, else the first `times` requests."""
+    """One injected misbehaviour: forever (`times=None`) or for the first `times` requests."""
 
     kind: str
     times: int | None = None
@@ -376,7 +376,7 @@ def _inflate(body: bytes, padding: int) -> bytes:
 
 
 def encode_legacy(text: str, encoding: str = "cp1258") -> bytes:
-    """Encode Vietnamese text in a legacy code page; cp1258 gets base letters plus combining tones."""
+    """Encode Vietnamese text in a legacy code page (cp1258: base letters plus combining tones)."""
     if encoding.replace("-", "").lower() not in ("cp1258", "windows1258"):
         return text.encode(encoding, errors="xmlcharrefreplace")
     out: list[str] = []
