@@ -79,6 +79,38 @@ def exact_word(word: str) -> str:
     return unicodedata.normalize("NFC", base[: index + 1] + tones[0] + base[index + 1 :])
 
 
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in [*range(0x41, 0x250), *range(0x1E00, 0x1F00)]:
+        ch = chr(cp)
+        folded = fold_word(ch)
+        if len(folded) == 1 and folded != ch:
+            table[cp] = folded
+    return table
+
+
+FOLD_TABLE = _fold_table()
+
+
+def _variants() -> dict[str, str]:
+    variants: dict[str, set[str]] = {}
+    for cp, folded in FOLD_TABLE.items():
+        variants.setdefault(folded, {folded}).add(chr(cp))
+    return {base: "".join(sorted(chars)) for base, chars in variants.items()}
+
+
+ACCENT_VARIANTS = _variants()
+
+
+def accent_insensitive_pattern(folded: str) -> str:
+    """A regex matching `folded` with any case and any Vietnamese accents: `dai` → `[dDđĐ][aà…]i`."""
+    out = []
+    for ch in folded:
+        chars = ACCENT_VARIANTS.get(ch)
+        out.append(f"[{re.escape(chars)}]" if chars else re.escape(ch))
+    return "".join(out)
+
+
 def words(text: str) -> list[str]:
     """Split text into word tokens the way the index does (after NFC)."""
     return WORD_RE.findall(nfc(text))

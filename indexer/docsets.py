@@ -17,6 +17,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import NullMatcherClass
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
+from whoosh.util.times import datetime_to_long
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ class DocSets:
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self._cache: dict[str, set[int]] = {}
+        self._published: array | None = None
 
     def term(self, fieldname: str, text: str) -> set[int]:
         """Documents containing one term."""
@@ -177,17 +179,20 @@ class DocSets:
             return self.evaluate(q.a)
         if isinstance(q, wq.AndNot):
             return self.evaluate(q.a) - self.evaluate(q.b)
+        if isinstance(q, wq.DateRange) and q.fieldname == "published":
+            return self.in_date_range(self.all_docs(), q)
         if isinstance(q, wq.And):
-            parts = sorted(
-                (self.evaluate(s) for s in q.subqueries), key=len
-            )  # smallest first: intersection cost is the smaller set
-            if not parts:
-                return set()
-            result = set(parts[0])
+            ranges = [s for s in q.subqueries if isinstance(s, wq.DateRange)]
+            others = [s for s in q.subqueries if not isinstance(s, wq.DateRange)]
+            # smallest first: intersection cost is the smaller set
+            parts = sorted((self.evaluate(s) for s in others), key=len)
+            result = set(parts[0]) if parts else self.all_docs()
             for part in parts[1:]:
                 result &= part
                 if not result:
                     break
+            for date_range in ranges:
+                result = self.in_date_range(result, date_range)
             return result
         if isinstance(q, wq.Or):
             result: set[int] = set()
@@ -199,6 +204,17 @@ class DocSets:
         if isinstance(q, wq.NullQuery.__class__):
             return set()
         return set(self.searcher.docs_for_query(q))
+
+    def in_date_range(self, docs: set[int], date_range: wq.DateRange) -> set[int]:
+        """The documents of `docs` published within a DateRange (undated ones never are)."""
+        if date_range.fieldname != "published":
+            return docs & set(self.searcher.docs_for_query(date_range))
+        if self._published is None:
+            self._published = _published_keys(self.searcher)
+        keys = self._published
+        low = datetime_to_long(date_range.startdate) if date_range.startdate else 1
+        high = datetime_to_long(date_range.enddate) if date_range.enddate else 2**64 - 1
+        return {d for d in docs if low <= keys[d] <= high}
 
     def facet_counts(self, docs: set[int], fieldname: str) -> dict[str, int]:
         """How many of `docs` carry each term of a keyword field (missing values as "unknown")."""
@@ -217,7 +233,9 @@ class DocSets:
 
     def by_date(self, docs: Iterable[int], *, newest: bool, limit: int | None) -> list[int]:
         """Docnums ordered by `published` (undated last either way), first `limit` of them."""
-        keys = _published_keys(self.searcher)
+        if self._published is None:
+            self._published = _published_keys(self.searcher)
+        keys = self._published
         undated = self.term("undated", "1")
         dated = [d for d in docs if d not in undated]
         missing = sorted(d for d in docs if d in undated)

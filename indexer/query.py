@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh import query as wq
 
@@ -63,6 +64,7 @@ class ParsedQuery:
     highlight_prefixes: set[str] = field(default_factory=set)
     doc_numbers: list[str] = field(default_factory=list)
     understood: str = ""
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def find_query_doc_numbers(text: str) -> list[str]:

@@ -13,7 +13,15 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from indexer.analysis import exact_word, fold_word, iter_word_spans, nfc, words
+from indexer.analysis import (
+    WORD_RE,
+    accent_insensitive_pattern,
+    exact_word,
+    fold_word,
+    iter_word_spans,
+    nfc,
+    words,
+)
 from indexer.docsets import DocSets
 from indexer.index import open_searcher
 from indexer.query import ParsedQuery, parse_query
@@ -26,6 +34,7 @@ SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
 FACET_FIELDS: tuple[str, ...] = ("portal", "year", "kind")
 SNIPPET_WORDS = 32
 SNIPPET_LEAD = 6
+SNIPPET_CHARS_PER_WORD = 6
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -226,39 +235,66 @@ def make_hit(searcher: Searcher, docnum: int, score: float, rank: int, parsed: P
 
 
 class _Matcher:
-    """Tells whether a word of the text matches the query's words, folded, exact or by prefix."""
+    """Finds the query's words in a text: folded, accent-exact or by prefix, in one regex pass."""
 
     def __init__(self, parsed: ParsedQuery) -> None:
         self.folded = parsed.highlight_folded
         self.exact = parsed.highlight_exact
         self.prefixes = tuple(parsed.highlight_prefixes)
+        alternatives = sorted(self.folded | {fold_word(w) for w in self.exact}, key=len)
+        parts = [accent_insensitive_pattern(w) for w in reversed(alternatives)]
+        parts += [
+            accent_insensitive_pattern(p) + r"\w*"
+            for p in sorted(self.prefixes, key=len, reverse=True)
+        ]
+        self.regex = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)") if parts else None
 
-    def __call__(self, word: str) -> bool:
-        folded = fold_word(word)
-        if folded in self.folded:
-            return True
-        if self.exact and exact_word(word) in self.exact:
-            return True
-        return bool(self.prefixes) and folded.startswith(self.prefixes)
+    def find(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each matching word in an NFC text."""
+        if self.regex is None:
+            return []
+        found = []
+        for m in self.regex.finditer(text):
+            word = m.group()
+            folded = fold_word(word)
+            if (
+                folded in self.folded
+                or (self.prefixes and folded.startswith(self.prefixes))
+                or (self.exact and exact_word(word) in self.exact)
+            ):
+                found.append(m.span())
+        return found
 
 
-def _window(text: str, is_match: _Matcher, size: int) -> list[tuple[str, bool]]:
-    """The best `size`-word window of `text`, as (text, matched) parts; [] when nothing matches."""
-    spans = list(iter_word_spans(text))
-    flags = [is_match(w) for w, _, _ in spans]
-    if not any(flags):
+def _window(text: str, matcher: _Matcher, size: int) -> list[tuple[str, bool]]:
+    """The densest ~`size`-word stretch of `text` around its matches, as (text, matched) parts."""
+    found = matcher.find(text)
+    if not found:
         return []
-    best_start, best_count, count = 0, -1, 0
-    for i, flag in enumerate(flags):
-        count += flag
-        if i >= size:
-            count -= flags[i - size]
-        if count > best_count:
-            best_count, best_start = count, max(0, i - size + 1)
-    first_match = next(i for i in range(best_start, len(flags)) if flags[i])
-    start = max(0, min(best_start, first_match - SNIPPET_LEAD))
-    stop = min(len(spans), start + size)
-    return _parts(text, spans[start:stop], flags[start:stop], start > 0, stop < len(spans))
+    width = size * SNIPPET_CHARS_PER_WORD
+    best_i, best_count, j = 0, 0, 0
+    for i in range(len(found)):
+        j = max(j, i)
+        while j + 1 < len(found) and found[j + 1][1] - found[i][0] <= width:
+            j += 1
+        if j - i + 1 > best_count:
+            best_i, best_count = i, j - i + 1
+    region_start = max(0, found[best_i][0] - SNIPPET_LEAD * SNIPPET_CHARS_PER_WORD)
+    region_end = min(len(text), region_start + width + SNIPPET_LEAD * SNIPPET_CHARS_PER_WORD)
+    spans = [
+        (m.group(), m.start(), m.end()) for m in WORD_RE.finditer(text, region_start, region_end)
+    ]
+    if spans and region_start > 0 and text[region_start - 1].isalnum():
+        spans = spans[1:]  # a cut word
+    if spans and region_end < len(text) and text[region_end].isalnum():
+        spans = spans[:-1]
+    spans = spans[:size] if spans else spans
+    if not spans:
+        return []
+    hits = set(found)
+    flags = [(s, e) in hits for _, s, e in spans]
+    cut_after = bool(text[spans[-1][2] :].strip(" \n.,;:!?…)\"'"))
+    return _parts(text, spans, flags, spans[0][1] > 0, cut_after)
 
 
 def _parts(
@@ -295,7 +331,9 @@ def snippet_for(
     record: dict[str, Any], parsed: ParsedQuery
 ) -> tuple[list[str], list[tuple[str, bool]]]:
     """Where the query matched in a record, and a snippet of the best place."""
-    is_match = _Matcher(parsed)
+    is_match = parsed.cache.get("matcher")
+    if is_match is None:
+        is_match = parsed.cache["matcher"] = _Matcher(parsed)
     matched_in: list[str] = []
     wanted = {normalize_doc_number(n) for n in parsed.doc_numbers}
     if wanted and record.get("doc_number") and normalize_doc_number(record["doc_number"]) in wanted:
