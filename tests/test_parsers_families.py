@@ -155,3 +155,12 @@ def test_sharepoint_byline_block_gives_author_and_source() -> None:
     )
     record = parse_page(_url(name), html)
     assert (record["author"], record["source"]) == ("Minh Anh", "Báo Pháp luật Việt Nam")
+
+
+def test_liferay_date_line_in_a_custom_template_is_found_under_the_title() -> None:
+    name = "liferay62_article"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    line = '<div class="assetPublishDate">Ngày đăng 09/09/2020 | 05:07 PM | View count: 842</div>'
+    assert line in html
+    html = html.replace(line, '<div class="news-time">Cập nhật lúc 17:07 ngày 09/09/2020</div>')
+    assert parse_page(_url(name), html)["published"] == "2020-09-09T17:07:00+07:00"

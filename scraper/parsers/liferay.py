@@ -20,6 +20,7 @@ from scraper.parsers.generic import (
     first_of,
     memoized,
     select,
+    visible_date_after,
 )
 from scraper.parsers.text import normalize_text, styled_paragraphs
 from scraper.record import empty_record
@@ -72,7 +73,9 @@ class LiferayArticlePage:
                 value = parse_vietnamese_date(el.text_content())
                 if value:
                     return value
-        return None
+        # a template that prints the date elsewhere: the short line under the title
+        title = first_of(self.root, X.TITLE)
+        return visible_date_after(title) if title is not None else None
 
     @memoized
     def summary(self) -> str | None:
