@@ -186,10 +186,12 @@ def ensure_index(data: Path, count: int, *, rebuild: bool = False) -> dict[str, 
     return info
 
 
-def start_server(data: Path, workers: int) -> tuple[subprocess.Popen[str], str, int]:
+def start_server(
+    data: Path, workers: int, cache_pages: int
+) -> tuple[subprocess.Popen[str], str, int]:
     """Start the server on a free loopback port; return the process, host and port."""
     cmd = [sys.executable, "-m", "search_cli.web", "--data", str(data), "--port", "0"]
-    cmd += ["--workers", str(workers)]
+    cmd += ["--workers", str(workers), "--cache-pages", str(cache_pages)]
     process = subprocess.Popen(
         cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
@@ -223,13 +225,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--max-requests", type=int, default=50_000)
     parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument(
+        "--cache-pages",
+        type=int,
+        default=0,
+        help="server page cache (default 0: every request searches)",
+    )
     parser.add_argument("--data", type=Path, default=Path("/tmp/govarchive-bench-serve"))
     parser.add_argument("--rebuild", action="store_true", help="rebuild the corpus index")
     parser.add_argument("--target-p95-ms", type=float, default=300.0)
     args = parser.parse_args(argv)
 
     info = ensure_index(args.data, args.records, rebuild=args.rebuild)
-    process, host, port = start_server(args.data, args.workers)
+    process, host, port = start_server(args.data, args.workers, args.cache_pages)
     try:
         for query in QUERIES:  # warm the page cache and each worker's imports
             for _ in range(args.workers):
@@ -248,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         "records": args.records,
         "clients": args.clients,
         "workers": args.workers,
+        "cache_pages": args.cache_pages,
         "machine": machine(),
         **info,
         **result.summary(),

@@ -38,8 +38,15 @@ def _is_loopback(host: str) -> bool:
     type=click.IntRange(1, 64),
     help="Processes sharing the socket (each serves with threads).",
 )
+@click.option(
+    "--cache-pages",
+    default=256,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="Rendered search pages kept per process until the index changes (0: off).",
+)
 @click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int, workers: int) -> None:
+def serve_command(ctx: click.Context, host: str, port: int, workers: int, cache_pages: int) -> None:
     """Serve the search page (search, facets, records, archived copies, CSV/JSON export).
 
     Read-only. Listens on 127.0.0.1 unless --host says otherwise.
@@ -52,7 +59,7 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int) -> Non
     layout = ctx.obj if isinstance(ctx.obj, DataLayout) else DataLayout(Path("data"))
     if not _is_loopback(host):
         logger.warning("listening on %s: anyone who can reach it can read the archive", host)
-    app = SearchApp(layout)
+    app = SearchApp(layout, cache_pages=cache_pages)
 
     def ready(url: str) -> None:
         click.echo(f"govarchive: serving {layout.root} on {url} (Ctrl-C to stop)", err=True)

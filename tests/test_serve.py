@@ -358,6 +358,30 @@ def test_sort_by_newest_orders_by_date(app: SearchApp) -> None:
     assert dates == sorted(dates, reverse=True)
 
 
+def test_search_pages_are_cached_until_the_index_changes(tmp_path: Path) -> None:
+    layout = DataLayout(tmp_path).ensure()
+    index_records(
+        layout.index, [empty_record("https://x.gov.vn/1", kind="article", title="Đại hội một")]
+    )
+    app = SearchApp(layout)
+    first = call(app, search_url(q="dai hoi"))
+    again = call(app, search_url(q="dai hoi"))
+    assert (first.headers["x-cache"], again.headers["x-cache"]) == ("miss", "hit")
+    assert again.body == first.body
+    index_records(
+        layout.index, [empty_record("https://x.gov.vn/2", kind="article", title="Đại hội hai")]
+    )
+    fresh = call(app, search_url(q="dai hoi"))
+    assert fresh.headers["x-cache"] == "miss"
+    assert "<strong>2</strong> kết quả" in fresh.text
+
+
+def test_page_cache_can_be_turned_off(archive: Archive) -> None:
+    app = SearchApp(archive.layout, cache_pages=0)
+    call(app, search_url(q="dai hoi"))
+    assert call(app, search_url(q="dai hoi")).headers["x-cache"] == "miss"
+
+
 def test_empty_query_shows_the_help(app: SearchApp) -> None:
     response = call(app, "/")
     assert response.status == 200
@@ -427,8 +451,10 @@ def test_missing_index_gets_a_friendly_page(tmp_path: Path) -> None:
 
 
 def test_internal_error_is_a_page_not_a_traceback(
-    app: SearchApp, monkeypatch: pytest.MonkeyPatch
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    app = SearchApp(archive.layout, cache_pages=0)
+
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret detail")
 

@@ -26,6 +26,7 @@ from indexer.index import index_exists, open_searcher
 from indexer.query import parse_query
 from indexer.search import Hit, SearchResults, load_record, search
 from scraper.layout import DataLayout
+from search_cli.web.cache import PageCache, index_generation
 from search_cli.web.params import MAX_DEPTH, BadParameter, SearchParams, parse_search_params
 from search_cli.web.replay import (
     CaptureLookup,
@@ -51,6 +52,7 @@ STATIC_TYPES = {".css": "text/css; charset=utf-8", ".png": "image/png", ".svg": 
 EXPORT_CHUNK_CHARS = 64 * 1024
 EXPORT_QUEUE_CHUNKS = 8
 MAX_URL_CHARS = 4000
+DEFAULT_CACHE_PAGES = 256
 
 KIND_LABELS = {"article": "Bài viết", "document": "Văn bản"}
 SORT_LABELS = {"relevance": "Liên quan nhất", "newest": "Mới nhất", "oldest": "Cũ nhất"}
@@ -330,36 +332,41 @@ class PortalNames:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._stamp: float | None = None
+        self._stamp: float | None = -1.0
         self._names: dict[str, str] = {}
         self._lock = threading.Lock()
+        self.version = 0
 
     def get(self) -> dict[str, str]:
         """The current names (empty when there is no readable registry)."""
         try:
             stamp = self.path.stat().st_mtime
         except OSError:
-            return {}
+            stamp = None
         with self._lock:
             if stamp != self._stamp:
                 from scraper.portals import RegistryError, load_registry
 
-                try:
-                    self._names = {pid: p.name for pid, p in load_registry(self.path).items()}
-                except (RegistryError, OSError) as exc:
-                    logger.warning("portal names unavailable: %s", exc)
-                    self._names = {}
+                self._names = {}
+                if stamp is not None:
+                    try:
+                        registry = load_registry(self.path)
+                        self._names = {pid: p.name for pid, p in registry.items()}
+                    except (RegistryError, OSError) as exc:
+                        logger.warning("portal names unavailable: %s", exc)
                 self._stamp = stamp
+                self.version += 1
             return self._names
 
 
 class SearchApp:
     """WSGI application serving one archive read-only."""
 
-    def __init__(self, layout: DataLayout) -> None:
+    def __init__(self, layout: DataLayout, *, cache_pages: int = DEFAULT_CACHE_PAGES) -> None:
         self.layout = layout
         self.env = build_environment()
         self.portal_names = PortalNames(layout.portals)
+        self.cache = PageCache(cache_pages)
         self.lookup = CaptureLookup(layout.state / "captures.sqlite", fallback=self._locate_records)
         self.routes: dict[str, Callable[[Request], Response]] = {
             "/": self.search_page,
@@ -457,6 +464,15 @@ class SearchApp:
             return self.no_index_page(params)
         if not params.has_query:
             return self.render("search.html", params=params, results=None, view=None)
+        names = self.portal_names.get()
+        key = (
+            params.query_string(),
+            index_generation(self.layout.index),
+            self.portal_names.version,
+        )
+        cached = self.cache.get(key)
+        if cached is not None:
+            return Response(200, cached, [("X-Cache", "hit")])
         try:
             results = search(
                 self.layout.index,
@@ -479,14 +495,17 @@ class SearchApp:
             return self.no_index_page(params)
         except ValueError as exc:
             raise HTTPError(400, str(exc)) from None
-        names = self.portal_names.get()
-        return self.render(
+        response = self.render(
             "search.html",
             params=params,
             results=results,
             view=ResultsView(params, results, names),
             portal_names=names,
         )
+        if key[1] is not None:
+            self.cache.put(key, response.body)  # type: ignore[arg-type]
+        response.headers.append(("X-Cache", "miss"))
+        return response
 
     # records
 

@@ -1,0 +1,66 @@
+"""A small LRU of rendered search pages, invalidated whenever the index gets a new commit."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+_TOC = re.compile(r"^_(.+)_(\d+)\.toc$")
+
+
+def index_generation(index_dir: Path) -> tuple[Any, ...] | None:
+    """What identifies the index's latest commit: directory inode, TOC name, TOC mtime and size."""
+    try:
+        latest: tuple[int, str] | None = None
+        with os.scandir(index_dir) as entries:
+            for entry in entries:
+                match = _TOC.match(entry.name)
+                if match and (latest is None or int(match.group(2)) > latest[0]):
+                    latest = (int(match.group(2)), entry.name)
+        if latest is None:
+            return None
+        toc = os.stat(index_dir / latest[1])
+        return (os.stat(index_dir).st_ino, latest[1], toc.st_mtime_ns, toc.st_size)
+    except OSError:
+        return None
+
+
+class PageCache:
+    """Rendered pages by (parameters, index generation); `size` 0 turns it off."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        """The cached page for `key`, or None."""
+        if not self.size:
+            return None
+        with self._lock:
+            page = self._pages.get(key)
+            if page is None:
+                self.misses += 1
+                return None
+            self._pages.move_to_end(key)
+            self.hits += 1
+            return page
+
+    def put(self, key: tuple[Any, ...], page: bytes) -> None:
+        """Keep `page` for `key`, dropping the least recently used beyond `size`."""
+        if not self.size:
+            return
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._pages)
