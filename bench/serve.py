@@ -86,22 +86,28 @@ def search_paths(seed: int = 11) -> Iterator[str]:
         yield "/?" + urllib.parse.urlencode(params)
 
 
+def nearest_rank(values: list[float], p: float) -> float:
+    """The p-th percentile of `values` by nearest rank (0 for none)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, -(-len(ordered) * p // 100) - 1))]
+
+
 @dataclass
 class LoadResult:
     """Latencies and failures of one load run."""
 
     latencies: list[float] = field(default_factory=list)
+    search_ms: list[float] = field(default_factory=list)
+    cache_hits: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     statuses: dict[int, int] = field(default_factory=dict)
 
     def percentile(self, p: float) -> float:
         """The p-th percentile latency in milliseconds (nearest rank)."""
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-        return ordered[rank] * 1000
+        return nearest_rank([x * 1000 for x in self.latencies], p)
 
     def summary(self) -> dict[str, Any]:
         """Numbers for the report."""
@@ -115,18 +121,25 @@ class LoadResult:
             "p95_ms": round(self.percentile(95), 1),
             "p99_ms": round(self.percentile(99), 1),
             "max_ms": round(max(self.latencies, default=0) * 1000, 1),
+            "server_search_p50_ms": round(nearest_rank(self.search_ms, 50), 1),
+            "server_search_p95_ms": round(nearest_rank(self.search_ms, 95), 1),
+            "cache_hits": self.cache_hits,
             "statuses": self.statuses,
         }
 
 
-def fetch(host: str, port: int, path: str, timeout: float = 30.0) -> tuple[int, int]:
-    """GET a path on a new connection; return (status, body bytes)."""
+_SEARCH_TIMING = re.compile(r"search;dur=([\d.]+)")
+
+
+def fetch(host: str, port: int, path: str, timeout: float = 60.0) -> tuple[int, int, float | None]:
+    """GET a path on a new connection; return (status, body bytes, server search ms or None)."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         conn.request("GET", path, headers={"Accept-Encoding": "identity"})
         response = conn.getresponse()
         body = response.read()
-        return response.status, len(body)
+        match = _SEARCH_TIMING.search(response.getheader("Server-Timing") or "")
+        return response.status, len(body), float(match.group(1)) if match else None
     finally:
         conn.close()
 
@@ -149,14 +162,19 @@ def run_load(
                 budget[0] -= 1
                 path = next(paths)
             started = time.perf_counter()
+            search_ms = None
             try:
-                status, size = fetch(host, port, path)
+                status, size, search_ms = fetch(host, port, path)
                 error = None if status == 200 and size > 0 else f"HTTP {status} for {path}"
             except OSError as exc:
                 status, error = 0, f"{type(exc).__name__}: {exc} for {path}"
             elapsed = time.perf_counter() - started
             with lock:
                 result.latencies.append(elapsed)
+                if search_ms is None:
+                    result.cache_hits += status == 200
+                else:
+                    result.search_ms.append(search_ms)
                 result.statuses[status] = result.statuses.get(status, 0) + 1
                 if error:
                     result.errors.append(error)
@@ -204,6 +222,22 @@ def start_server(
             return process, match.group(1), int(match.group(2))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its direct children (the forked workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def machine() -> str:
     """A one-line description of this machine."""
     cpu = platform.processor() or platform.machine()
@@ -242,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         for query in QUERIES:  # warm the page cache and each worker's imports
             for _ in range(args.workers):
                 fetch(host, port, "/?" + urllib.parse.urlencode({"q": query}))
+        load_before = os.getloadavg()
+        cpu_before = cpu_seconds(process.pid)
         result = run_load(
             host,
             port,
@@ -249,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             duration=args.duration,
             max_requests=args.max_requests,
         )
+        server_cpu = cpu_seconds(process.pid) - cpu_before
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -258,8 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         "workers": args.workers,
         "cache_pages": args.cache_pages,
         "machine": machine(),
+        "load_average_before": [round(x, 1) for x in load_before],
         **info,
         **result.summary(),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, len(result.latencies)), 1),
     }
     print(json.dumps(summary, indent=2))
     for error in result.errors[:5]:

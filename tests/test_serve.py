@@ -367,6 +367,7 @@ def test_search_pages_are_cached_until_the_index_changes(tmp_path: Path) -> None
     first = call(app, search_url(q="dai hoi"))
     again = call(app, search_url(q="dai hoi"))
     assert (first.headers["x-cache"], again.headers["x-cache"]) == ("miss", "hit")
+    assert re.fullmatch(r"search;dur=[\d.]+, render;dur=[\d.]+", first.headers["server-timing"])
     assert again.body == first.body
     index_records(
         layout.index, [empty_record("https://x.gov.vn/2", kind="article", title="Đại hội hai")]

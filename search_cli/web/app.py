@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import logging
 import queue
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -177,8 +179,10 @@ def format_count(value: int) -> str:
 
 def highlight(parts: list[tuple[str, bool]]) -> Markup:
     """Snippet parts as HTML, matched words in `<mark>`, everything escaped."""
-    return Markup("").join(
-        Markup("<mark>{}</mark>").format(text) if hit else escape(text) for text, hit in parts
+    return Markup(
+        "".join(
+            f"<mark>{html.escape(text)}</mark>" if hit else html.escape(text) for text, hit in parts
+        )
     )
 
 
@@ -473,6 +477,7 @@ class SearchApp:
         cached = self.cache.get(key)
         if cached is not None:
             return Response(200, cached, [("X-Cache", "hit")])
+        started = time.perf_counter()
         try:
             results = search(
                 self.layout.index,
@@ -495,6 +500,7 @@ class SearchApp:
             return self.no_index_page(params)
         except ValueError as exc:
             raise HTTPError(400, str(exc)) from None
+        searched = time.perf_counter()
         response = self.render(
             "search.html",
             params=params,
@@ -502,6 +508,11 @@ class SearchApp:
             view=ResultsView(params, results, names),
             portal_names=names,
         )
+        timing = (
+            f"search;dur={(searched - started) * 1000:.1f}, "
+            f"render;dur={(time.perf_counter() - searched) * 1000:.1f}"
+        )
+        response.headers.append(("Server-Timing", timing))
         if key[1] is not None:
             self.cache.put(key, response.body)  # type: ignore[arg-type]
         response.headers.append(("X-Cache", "miss"))
