@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -23,7 +24,38 @@ def _quiet_libraries(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or not record.name.startswith(QUIET_LOGGERS)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands are imported when used, so `govarchive parse` does not pay for Whoosh or Scrapy.
+COMMANDS: dict[str, str] = {
+    "crawl": "search_cli.commands_crawl:crawl",
+    "update": "search_cli.commands_crawl:update",
+    "parse": "search_cli.commands_crawl:parse",
+    "reparse": "search_cli.commands_archive:reparse",
+    "index": "search_cli.commands_search:index_command",
+    "search": "search_cli.commands_search:search_command",
+    "export": "search_cli.commands_search:export_command",
+    "stats": "search_cli.commands_archive:stats",
+    "serve": "search_cli.commands_serve:serve_command",
+    "demo": "search_cli.commands_crawl:demo",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Commands in the order users meet them."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """Import and return the command called `name`."""
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data",
     "data_dir",
@@ -49,17 +81,6 @@ def cli(ctx: click.Context, data_dir: Path, verbose: bool) -> None:
         for handler in logging.getLogger().handlers:
             handler.addFilter(_quiet_libraries)
     ctx.obj = DataLayout(data_dir)
-
-
-def _register() -> None:
-    from search_cli import commands_archive, commands_crawl, commands_search
-
-    for module in (commands_crawl, commands_search, commands_archive):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

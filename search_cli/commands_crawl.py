@@ -171,6 +171,24 @@ def demo(layout: DataLayout, serve: bool, port: int, query: str) -> None:
     )
 
 
+ATTACHMENT_KINDS = frozenset({"pdf", "docx", "doc", "image"})
+
+
+def _is_attachment(data: bytes, url: str) -> bool:
+    """Whether the bytes are a document file (PDF, Word, scan) rather than a web page."""
+    from scraper.attachments import detect_kind
+
+    return detect_kind(data[:4096], filename=url.rsplit("/", 1)[-1]) in ATTACHMENT_KINDS
+
+
+def _attachment_record(url: str, data: bytes) -> dict[str, Any]:
+    """The extracted-text record of a PDF, DOCX, DOC or scanned image."""
+    from scraper.attachments import extract_attachment
+
+    result = extract_attachment(data, filename=url.rsplit("/", 1)[-1])
+    return {"url": url, "kind": "attachment", "file_kind": result.kind, **result.to_dict()}
+
+
 def _read_input(source: str) -> tuple[str, bytes]:
     """Bytes of a saved file, or of a page fetched from a URL."""
     if source.startswith(("http://", "https://")):
@@ -198,7 +216,10 @@ def parse(sources: tuple[str, ...], original_url: str | None, cms: str | None) -
     for source in sources:
         try:
             url, data = _read_input(source)
-            record = parse_page(original_url or url, data, cms=cms)
+            if _is_attachment(data, url):
+                record = _attachment_record(original_url or url, data)
+            else:
+                record = parse_page(original_url or url, data, cms=cms)
         except (OSError, ValueError, ParseError) as exc:
             failures += 1
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -1,0 +1,88 @@
+"""The `govarchive` command itself: help, parse, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search_cli.cli import COMMANDS, cli
+from tests.attachment_fixtures import make_docx, make_text_pdf
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_documents_an_example(name: str) -> None:
+    result = CliRunner().invoke(cli, [name, "-h"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output
+
+
+def test_parse_prints_one_record_per_saved_page() -> None:
+    seed = PAGES / "nukeviet_egov_seed" / "input.html"
+    laws = PAGES / "nukeviet_laws_44" / "input.html"
+    url = json.loads((PAGES / "nukeviet_egov_seed" / "meta.json").read_text())["url"]
+    result = CliRunner().invoke(cli, ["parse", str(seed), str(laws)])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["author"] == "Thanh Vi-BTG Thị ủy" and first["kind"] == "article"
+    assert second["kind"] == "document"
+    one = CliRunner().invoke(cli, ["parse", str(seed), "--url", url])
+    assert json.loads(one.stdout)["url"] == url
+
+
+def test_parse_prints_the_text_of_pdf_and_docx(tmp_path: Path) -> None:
+    (tmp_path / "ke-hoach.pdf").write_bytes(
+        make_text_pdf(["Kế hoạch phòng chống thiên tai năm 2021."])
+    )
+    (tmp_path / "ke-hoach.docx").write_bytes(
+        make_docx(["Chỉ thị về tăng cường kỷ luật hành chính."])
+    )
+    result = CliRunner().invoke(
+        cli, ["parse", str(tmp_path / "ke-hoach.pdf"), str(tmp_path / "ke-hoach.docx")]
+    )
+    assert result.exit_code == 0, result.output
+    pdf, docx = (json.loads(line) for line in result.stdout.splitlines())
+    assert pdf["file_kind"] == "pdf" and "phòng chống thiên tai" in pdf["text"]
+    assert pdf["pages"] == 1 and len(pdf["sha1"]) == 40
+    assert docx["file_kind"] == "docx" and "kỷ luật hành chính" in docx["text"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\x00\x01\x02\xff" * 100, b"<html><body><div><p>truncated"],
+    ids=["empty", "binary", "truncated"],
+)
+def test_parse_bad_input_gets_a_record_or_one_line_and_exit_2(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "bad.html"
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["parse", str(path)])
+    assert "Traceback" not in result.output
+    if result.exit_code == 0:
+        assert json.loads(result.stdout)["url"]
+    else:
+        assert result.exit_code == 2
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_parse_missing_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["parse", str(tmp_path / "nope.html")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+
+
+def test_search_without_an_index_says_what_to_do(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--data", str(tmp_path), "search", "dai hoi"])
+    assert result.exit_code == 1
+    assert "run govarchive crawl first" in result.output
+
+
+def test_unknown_portal_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--data", str(tmp_path), "crawl", "no-such-portal"])
+    assert result.exit_code == 1
+    assert "neither a portal id" in result.output
