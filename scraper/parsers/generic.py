@@ -26,6 +26,7 @@ from scraper.parsers.base import (
     label_key,
     looks_like_name,
     meta_content,
+    select,
     split_signature,
     strip_site_name,
 )
@@ -93,16 +94,6 @@ LOGIN_NAME = re.compile(r"^[a-z0-9_.\-]+$")
 
 
 # ---- shared helpers ---------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=2048)
-def _compiled(xpath: str) -> etree.XPath:
-    return etree.XPath(xpath)
-
-
-def select(el: etree._Element, xpath: str) -> list[Any]:
-    """Return `el.xpath(xpath)`, compiling each selector once per process."""
-    return _compiled(xpath)(el)
 
 
 def first_of(el: etree._Element, xpaths: Sequence[str]) -> etree._Element | None:

@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
 
 import lxml.html
 
+from scraper.parsers.base import select
+
 __all__ = ["is_detail_url", "is_listing", "listing_links", "listing_record"]
 
 # Detail pages by URL, across the CMS families we know (paths are matched lower-cased).
@@ -76,7 +78,7 @@ def is_detail_url(url: str) -> bool:
 
 
 def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
-    base = doc.xpath("//base/@href")
+    base = select(doc, "//base/@href")
     return urljoin(url, str(base[0]).strip()) if base else url
 
 
@@ -85,7 +87,7 @@ def listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
     base = _base_url(doc, url)
     site = _site(urlsplit(url).netloc)
     links: dict[str, None] = {}
-    for href in doc.xpath("//a/@href"):
+    for href in select(doc, "//a/@href"):
         href = str(href).strip()
         if not href or href.startswith("#"):
             continue
@@ -104,7 +106,7 @@ def listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
 
 
 def _is_nukeviet(doc: lxml.html.HtmlElement) -> bool:
-    return bool(doc.xpath(NUKEVIET_GENERATOR) or doc.xpath(NUKEVIET_MARKUP))
+    return bool(select(doc, NUKEVIET_GENERATOR) or select(doc, NUKEVIET_MARKUP))
 
 
 def _largest_text_block(doc: lxml.html.HtmlElement) -> int:

@@ -13,6 +13,7 @@ from scraper.parsers.base import (
     label_key,
     label_pairs,
     meta_content,
+    select,
     strip_site_name,
 )
 from scraper.parsers.dates import parse_vietnamese_date
@@ -55,7 +56,7 @@ MISSING_VALUES = frozenset({"", "n/a", "na", "khong", "khong co"})
 
 
 def _fields_of(doc: lxml.html.HtmlElement) -> dict[str, etree._Element]:
-    rows = doc.xpath(FIELD_ROWS)
+    rows = select(doc, FIELD_ROWS)
     fields: dict[str, etree._Element] = {}
     for label, cell in label_pairs(rows):
         field = FIELD_LABELS.get(label_key(label))
@@ -102,7 +103,7 @@ class NukeVietDispatchPage:
             value = meta_content(self.doc, key)
             if value:
                 return strip_site_name(value, meta_content(self.doc, SITE_NAME_META))
-        found = self.doc.xpath(PAGE_TITLE)
+        found = select(self.doc, PAGE_TITLE)
         title = normalize_text(found[0].text_content()) if found else ""
         if title:
             return strip_site_name(title, meta_content(self.doc, SITE_NAME_META))

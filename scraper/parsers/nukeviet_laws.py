@@ -15,6 +15,7 @@ from scraper.parsers.base import (
     label_key,
     label_pairs,
     meta_content,
+    select,
 )
 from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.docnumbers import find_doc_numbers, normalize_doc_number
@@ -87,7 +88,7 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
 
 def _pairs_of(doc: lxml.html.HtmlElement) -> list[tuple[str, etree._Element]]:
     for xpath in FIELD_ROWS:
-        rows = doc.xpath(xpath)
+        rows = select(doc, xpath)
         if rows:
             return label_pairs(rows)
     return []
@@ -117,18 +118,18 @@ class NukeVietLawPage:
     def summary(self) -> str | None:
         title = first(self.doc, TITLE)
         if title is not None:
-            found = title.xpath(ABSTRACT_AFTER_TITLE)
+            found = select(title, ABSTRACT_AFTER_TITLE)
             if found:
                 return block_text(found[0]).replace("\n", " ") or None
-        found = self.doc.xpath(ABSTRACT_4X)
+        found = select(self.doc, ABSTRACT_4X)
         return block_text(found[0]).replace("\n", " ") or None if found else None
 
     def body(self) -> str | None:
-        found = self.doc.xpath(BODY_4X)
+        found = select(self.doc, BODY_4X)
         if found:
             return "\n\n".join(paragraphs(found[0])) or None
         parts: list[str] = []
-        for heading in self.doc.xpath(HEADINGS):
+        for heading in select(self.doc, HEADINGS):
             if label_key(heading.text_content()) not in BODY_HEADINGS:
                 continue
             for sibling in heading.itersiblings():
@@ -165,7 +166,7 @@ class NukeVietLawPage:
     def attachments(self) -> list[dict[str, str]]:
         base = document_base(self.doc, self.url)
         found: dict[str, dict[str, str]] = {}
-        for a in self.doc.xpath(ATTACHMENT_LINKS):
+        for a in select(self.doc, ATTACHMENT_LINKS):
             url = absolute_url(base, a.get("href"))
             if not url:
                 continue

@@ -13,6 +13,7 @@ from scraper.parsers.base import (
     first,
     has_class,
     meta_content,
+    select,
     split_signature,
 )
 from scraper.parsers.dates import parse_vietnamese_date
@@ -90,12 +91,12 @@ def is_nukeviet(doc: lxml.html.HtmlElement) -> bool:
     generator = (meta_content(doc, "generator") or "").lower()
     if generator.startswith(GENERATOR_PREFIX):
         return True
-    return any(doc.xpath(xpath) for xpath in NUKEVIET_MARKUP)
+    return any(select(doc, xpath) for xpath in NUKEVIET_MARKUP)
 
 
 def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True for a NukeViet news article page."""
-    if doc.xpath("//*[@id='news-bodyhtml']"):
+    if select(doc, "//*[@id='news-bodyhtml']"):
         return True
     root = first(doc, (ARTICLE_ROOTS[0], ARTICLE_ROOTS[2]))
     return root is not None and first(root, BODY) is not None and is_nukeviet(doc)
@@ -124,7 +125,7 @@ class NukeVietNewsPage:
 
     def published(self) -> str | None:
         for xpath in PUBLISHED:
-            for el in self.root.xpath(xpath):
+            for el in select(self.root, xpath):
                 value = parse_vietnamese_date(el.text_content())
                 if value:
                     return value
@@ -136,7 +137,7 @@ class NukeVietNewsPage:
 
     def _byline_lines(self) -> list[str]:
         lines = []
-        for p in self.doc.xpath(BYLINE_CANDIDATES):
+        for p in select(self.doc, BYLINE_CANDIDATES):
             text = normalize_text(p.text_content())
             folded = _folded(text)
             labels = BYLINE_AUTHOR_LABELS + BYLINE_SOURCE_LABELS
@@ -164,14 +165,14 @@ class NukeVietNewsPage:
     def category(self) -> str | None:
         crumbs = []
         for xpath in BREADCRUMBS:
-            crumbs = self.doc.xpath(xpath)
+            crumbs = select(self.doc, xpath)
             if crumbs:
                 break
         title = self.title()
         names = []
         for li in crumbs:
             name = normalize_text(li.text_content())
-            link = li.xpath(".//a/@href")
+            link = select(li, ".//a/@href")
             href = absolute_url(document_base(self.doc, self.url), link[0]) if link else None
             if not name or _folded(name) in HOME_CRUMBS or href == self.url or name == title:
                 continue
@@ -180,7 +181,7 @@ class NukeVietNewsPage:
 
     def tags(self) -> list[str]:
         for xpath in TAG_CONTAINERS:
-            for container in self.doc.xpath(xpath):
+            for container in select(self.doc, xpath):
                 tags = [normalize_text(a.text_content()) for a in container.iter("a")]
                 tags = [t for t in tags if t]
                 if tags:
@@ -189,7 +190,7 @@ class NukeVietNewsPage:
 
     def attachments(self) -> list[dict[str, str]]:
         base = document_base(self.doc, self.url)
-        links = self.doc.xpath(ATTACHMENT_LINKS) or self.doc.xpath(ATTACHMENT_LINKS_LOOSE)
+        links = select(self.doc, ATTACHMENT_LINKS) or select(self.doc, ATTACHMENT_LINKS_LOOSE)
         found: dict[str, dict[str, str]] = {}
         for a in links:
             url = absolute_url(base, a.get("href"))

@@ -115,12 +115,26 @@ def normalize_text(s: str) -> str:
     return " ".join(s.split())
 
 
+class _FoldTable(dict[int, str]):
+    """Code point → that character without diacritics, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        # NFD, then drop the combining marks: canonical reordering only moves marks, which
+        # all go, so folding character by character gives what folding the string gives.
+        c = "d" if code == 0x111 else "D" if code == 0x110 else chr(code)
+        folded = "".join(d for d in unicodedata.normalize("NFD", c) if not unicodedata.combining(d))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold_accents(s: str) -> str:
     """Return `s` without diacritics (đ→d, Đ→D), for slugs and detection."""
-    s = s.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", s)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped)
+    if s.isascii():
+        return s
+    return unicodedata.normalize("NFC", s.translate(_FOLD))
 
 
 def _is_bold(el: etree._Element, tag: str) -> bool:
