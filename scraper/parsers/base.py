@@ -18,10 +18,12 @@ from scraper.parsers.text import Paragraph, fold_accents, normalize_text
 
 __all__ = [
     "MAX_HTML_BYTES",
+    "PageMarks",
     "PageParser",
     "ParseError",
     "decode_html",
     "load_html",
+    "page_marks",
     "split_signature",
 ]
 
@@ -166,7 +168,7 @@ def load_html(html: str | bytes, *, encoding: str | None = None) -> lxml.html.Ht
     """Parse a page into an lxml document; raise ParseError if it is not an HTML page."""
     if isinstance(html, (bytes, bytearray, memoryview)):
         data = bytes(html)
-        if not data.strip():
+        if not data or data.isspace():
             raise ParseError("empty input")
         if len(data) > MAX_HTML_BYTES:
             logger.warning("page of %d bytes cut to %d before parsing", len(data), MAX_HTML_BYTES)
@@ -180,7 +182,7 @@ def load_html(html: str | bytes, *, encoding: str | None = None) -> lxml.html.Ht
     else:
         raise ParseError(f"not HTML: got {type(html).__name__}")
     text = text.lstrip("\ufeff")
-    if not text.strip():
+    if not text or text.isspace():
         raise ParseError("empty input")
     if "\x00" in text[:_SNIFF_BYTES] and text[:_SNIFF_BYTES].count("\x00") * 10 > len(
         text[:_SNIFF_BYTES]
@@ -323,12 +325,60 @@ def split_signature(
     return [p.text for p in items], author or body_author, source or body_source
 
 
+# ---- what a page holds, for cheap negative checks before full-tree XPath scans ---------------
+
+_CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
+_ID_VALUES = etree.XPath("//@id", smart_strings=False)
+_ITEMTYPE_VALUES = etree.XPath("//@itemtype", smart_strings=False)
+_marks = threading.local()
+
+
+class PageMarks:
+    """Every class, id and itemtype value of one page, read once on demand.
+
+    A selector such as `//*[has_class('lawh3')]` cannot match when no class attribute
+    contains "lawh3"; one `//@class` pass answers that for every such selector.
+    """
+
+    def __init__(self, doc: etree._Element) -> None:
+        self.doc = doc
+
+    @functools.cached_property
+    def classes(self) -> str:
+        """Every class attribute of the page, one per line."""
+        return "\n".join(_CLASS_VALUES(self.doc))  # type: ignore[arg-type]
+
+    @functools.cached_property
+    def ids(self) -> frozenset[str]:
+        """Every id attribute value of the page."""
+        return frozenset(_ID_VALUES(self.doc))  # type: ignore[arg-type]
+
+    @functools.cached_property
+    def itemtypes(self) -> frozenset[str]:
+        """Every itemtype attribute value of the page."""
+        return frozenset(_ITEMTYPE_VALUES(self.doc))  # type: ignore[arg-type]
+
+    def any_class(self, *fragments: str) -> bool:
+        """Return True if some class attribute contains one of `fragments`."""
+        return any(f in self.classes for f in fragments)
+
+
+def page_marks(doc: etree._Element) -> PageMarks:
+    """Return the `PageMarks` of `doc` (the document element), kept for the current page."""
+    marks = getattr(_marks, "last", None)
+    if marks is None or marks.doc is not doc:
+        marks = _marks.last = PageMarks(doc)
+    return marks
+
+
 # ---- small helpers every family uses -----------------------------------------------------------
 
 
 def has_class(name: str) -> str:
     """Return an XPath predicate body matching elements whose class list contains `name`."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+    # the plain `contains` first: same answer, but it spares libxml2 building the padded
+    # string on every element whose class cannot match
+    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
 
 
 @functools.lru_cache(maxsize=2048)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
 
@@ -84,6 +85,17 @@ def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
 
 def listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
     """Return the in-site article/document links of `doc`: absolute, in order, each once."""
+    # `is_listing` then `listing_record` ask for the same page's links: keep the last answer
+    last = getattr(_last_links, "value", None)
+    if last is None or last[0] is not doc or last[1] != url:
+        last = _last_links.value = (doc, url, _listing_links(doc, url))
+    return list(last[2])
+
+
+_last_links = threading.local()
+
+
+def _listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
     base = _base_url(doc, url)
     site = _site(urlsplit(url).netloc)
     links: dict[str, None] = {}
@@ -121,10 +133,10 @@ def _largest_text_block(doc: lxml.html.HtmlElement) -> int:
 
 def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True if `doc` is a home, category or listing page rather than one item."""
+    if is_detail_url(url):
+        return False
     links = listing_links(doc, url)
     if not links:
-        return False
-    if is_detail_url(url):
         return False
     path = urlsplit(url).path.lower()
     if HOME_PATHS.match(path) and not parse_qs(urlsplit(url).query).get("op"):

@@ -15,6 +15,7 @@ from scraper.parsers.base import (
     label_key,
     label_pairs,
     meta_content,
+    page_marks,
     select,
 )
 from scraper.parsers.dates import parse_vietnamese_date
@@ -81,7 +82,7 @@ def _value(cell: etree._Element) -> str | None:
 
 def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True for a NukeViet laws detail page."""
-    if first(doc, TITLE) is None:
+    if not page_marks(doc).any_class("lawh3", "law-detail") or first(doc, TITLE) is None:
         return False
     return any(FIELD_LABELS.get(label_key(label)) == "doc_number" for label, _ in _pairs_of(doc))
 

@@ -13,6 +13,7 @@ from scraper.parsers.base import (
     first,
     has_class,
     meta_content,
+    page_marks,
     select,
     split_signature,
 )
@@ -39,6 +40,7 @@ NUKEVIET_MARKUP = (
     "//*[@id='news-bodyhtml']",
     f"//*[{has_class('news_column')}]",
 )
+NEWS_ARTICLE_TYPES = frozenset({"http://schema.org/NewsArticle", "https://schema.org/NewsArticle"})
 ARTICLE_ROOTS = (
     "//*[@itemtype='http://schema.org/NewsArticle' or @itemtype='https://schema.org/NewsArticle']",
     f"//*[{has_class('newsdetail')}]",
@@ -96,8 +98,11 @@ def is_nukeviet(doc: lxml.html.HtmlElement) -> bool:
 
 def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True for a NukeViet news article page."""
-    if select(doc, "//*[@id='news-bodyhtml']"):
+    marks = page_marks(doc)
+    if "news-bodyhtml" in marks.ids:
         return True
+    if not (marks.itemtypes & NEWS_ARTICLE_TYPES or "news_detail" in marks.ids):
+        return False
     root = first(doc, (ARTICLE_ROOTS[0], ARTICLE_ROOTS[2]))
     return root is not None and first(root, BODY) is not None and is_nukeviet(doc)
 
@@ -180,6 +185,8 @@ class NukeVietNewsPage:
         return names[-1] if names else None
 
     def tags(self) -> list[str]:
+        if not page_marks(self.doc).any_class("news_column"):
+            return []  # every tag container is inside `.news_column`
         for xpath in TAG_CONTAINERS:
             for container in select(self.doc, xpath):
                 tags = [normalize_text(a.text_content()) for a in container.iter("a")]
@@ -189,6 +196,8 @@ class NukeVietNewsPage:
         return []
 
     def attachments(self) -> list[dict[str, str]]:
+        if not page_marks(self.doc).any_class("news-download-file"):
+            return []
         base = document_base(self.doc, self.url)
         links = select(self.doc, ATTACHMENT_LINKS) or select(self.doc, ATTACHMENT_LINKS_LOOSE)
         found: dict[str, dict[str, str]] = {}
