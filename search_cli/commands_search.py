@@ -13,7 +13,7 @@ import click
 
 from indexer.errors import IndexerError, NoIndexError, QueryError
 from indexer.export import iter_hits, write_csv, write_jsonl
-from indexer.index import index_exists, index_records, iter_jsonl, rebuild_index
+from indexer.index import index_exists, index_records, iter_latest_records, rebuild_index
 from indexer.search import SORTS, Hit, SearchResults, search
 from scraper.layout import DataLayout
 
@@ -114,7 +114,7 @@ def index_command(
     if rebuild:
         stats = rebuild_index(layout.index, paths, writer_timeout=timeout)
     else:
-        stats = index_records(layout.index, iter_jsonl(paths), writer_timeout=timeout)
+        stats = index_records(layout.index, iter_latest_records(paths), writer_timeout=timeout)
     click.echo(
         f"indexed {stats.indexed} records from {len(paths)} file(s) in {stats.seconds:.1f} s; "
         f"{stats.total_docs} documents in {layout.index}"

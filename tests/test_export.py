@@ -175,5 +175,10 @@ def test_cli_index_upserts_from_items(tmp_path: Path) -> None:
 
 
 def test_every_command_has_an_example() -> None:
+    import click
+
+    ctx = click.Context(cli)
     for name in ("index", "search", "export"):
-        assert "Example:" in (cli.commands[name].help or "")
+        command = cli.get_command(ctx, name)
+        assert command is not None, name
+        assert "Example:" in (command.help or "")
