@@ -1,5 +1,14 @@
 """The search query language: words, "phrases", OR, NOT/-, field:value, prefix*, document numbers.
 
+- `đại hội`: every word (AND), accents optional; `=đảng` or `exact=True`: accents must match.
+- `"lãnh đạo của Đảng"`: adjacent words, nothing dropped (no stop words).
+- `a OR b`, `a | b`: either (binds the two neighbouring terms); `-a`, `NOT a`: without.
+- `title:`, `body:` (any text), `author:`, `attachment:` take a word or a "phrase";
+  `portal:`, `kind:`, `category:`, `year:` are exact keyword filters; `number:` a document number.
+- `tuyen*`: prefix (two letters at least).
+- A document number (`45-CV/BTGTU`, `"công văn số 45-CV/BTGTU"`) finds that document first,
+  then the records citing it (`doc_refs`, or the number written in their text).
+
 Lenient by design: stray quotes, brackets and colons are cleaned away, never an error; only a
 query with nothing searchable left raises QueryError.
 """
@@ -37,9 +46,9 @@ ALL_FIELDS = TEXT_QUERY_FIELDS | KEYWORD_FIELDS | NUMBER_FIELDS | EXACT_FIELDS
 # 45-CV/BTGTU, 100/2015/QH13, 39/QĐ-CA, 31/VBHN-VPQH, 15/2012/NĐ-CP
 _DOC_NUMBER_CANDIDATE = re.compile(r"(?<![\w/])\d+(?:[/\-][^\W_]+)+")
 _BRACKETS = "()[]{}<>"
-_OR_WORDS = frozenset({"OR", "|", "||", "HOẶC"})
-_AND_WORDS = frozenset({"AND", "&", "&&", "VÀ"})
-_NOT_WORDS = frozenset({"NOT", "KHÔNG"})
+_OR_WORDS = frozenset({"OR", "|", "||"})
+_AND_WORDS = frozenset({"AND", "&", "&&"})
+_NOT_WORDS = frozenset({"NOT"})
 
 
 @dataclass
@@ -180,13 +189,19 @@ def parse_clauses(text: str) -> list[list[Clause]]:
                         pending_not = False
                         continue
                     field_name, value = name_key, rest
-                else:
-                    value = value.replace(":", " ")
         negated = negated or pending_not
         pending_not = False
         if field_name in EXACT_FIELDS:
             field_name, exact = None, True
-        new = _clauses_for_value(value, field_name, exact, negated, quoted)
+        if not quoted and field_name is None and ":" in value and not looks_like_doc_number(value):
+            pieces = value.replace(":", " ").split()  # an unknown `name:value`: both are words
+        else:
+            pieces = [value]
+        new = [
+            clause
+            for piece in pieces
+            for clause in _clauses_for_value(piece, field_name, exact, negated, quoted)
+        ]
         if not new:
             continue
         if pending_or and groups and not negated and not any(c.negated for c in groups[-1]):
