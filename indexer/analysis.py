@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from itertools import pairwise
 
-from whoosh.analysis import Filter, RegexTokenizer, Token
+from whoosh.analysis import CompositeAnalyzer, Filter, RegexTokenizer, Token
 
 logger = logging.getLogger(__name__)
 
@@ -172,17 +172,17 @@ class BigramFilter(Filter):
             previous = current
 
 
-def folded_analyzer():
+def folded_analyzer() -> CompositeAnalyzer:
     """Analyzer for the default (accent-insensitive) fields."""
     return NFCRegexTokenizer() | FoldFilter()
 
 
-def exact_analyzer():
+def exact_analyzer() -> CompositeAnalyzer:
     """Analyzer for the accent-sensitive fields."""
     return NFCRegexTokenizer() | ExactFilter()
 
 
-def bigram_analyzer():
+def bigram_analyzer() -> CompositeAnalyzer:
     """Analyzer for the folded syllable-bigram fields (two-syllable phrases as one term)."""
     return NFCRegexTokenizer() | FoldFilter() | BigramFilter()
 
