@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from scraper.parsers.base import ParseError, load_html
+from scraper.parsers.base import ParseError, load_html, page_marks
 from scraper.parsers.listing import is_listing, listing_record
 from scraper.parsers.registry import FALLBACK, choose_parser, detects
 
@@ -28,6 +28,7 @@ def parse_page(
     charset the server declared, used when the bytes are not valid UTF-8.
     """
     doc = load_html(html, encoding=encoding)
+    page_marks(doc)  # selectors of this page may now skip scans that cannot match
     parser = choose_parser(doc, url, cms)
     fallback = parser is None or parser.__name__.endswith(f".{FALLBACK}")
     if not fallback and cms:

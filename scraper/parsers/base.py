@@ -23,6 +23,7 @@ __all__ = [
     "ParseError",
     "decode_html",
     "load_html",
+    "needs_class",
     "page_marks",
     "split_signature",
 ]
@@ -330,6 +331,7 @@ def split_signature(
 _CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
 _ID_VALUES = etree.XPath("//@id", smart_strings=False)
 _ITEMTYPE_VALUES = etree.XPath("//@itemtype", smart_strings=False)
+_ITEMPROP_VALUES = etree.XPath("//@itemprop", smart_strings=False)
 _marks = threading.local()
 
 
@@ -342,6 +344,7 @@ class PageMarks:
 
     def __init__(self, doc: etree._Element) -> None:
         self.doc = doc
+        self._matches: dict[str, bool] = {}
 
     @functools.cached_property
     def classes(self) -> str:
@@ -358,9 +361,21 @@ class PageMarks:
         """Every itemtype attribute value of the page."""
         return frozenset(_ITEMTYPE_VALUES(self.doc))  # type: ignore[arg-type]
 
+    @functools.cached_property
+    def itemprops(self) -> frozenset[str]:
+        """Every itemprop attribute value of the page."""
+        return frozenset(_ITEMPROP_VALUES(self.doc))  # type: ignore[arg-type]
+
     def any_class(self, *fragments: str) -> bool:
         """Return True if some class attribute contains one of `fragments`."""
         return any(f in self.classes for f in fragments)
+
+    def matches(self, xpath: str) -> bool:
+        """Return True if `xpath` selects anything in the page (asked once per page)."""
+        found = self._matches.get(xpath)
+        if found is None:
+            found = self._matches[xpath] = bool(select(self.doc, xpath))
+        return found
 
 
 def page_marks(doc: etree._Element) -> PageMarks:
@@ -387,8 +402,26 @@ def compiled_xpath(xpath: str) -> etree.XPath:
     return etree.XPath(xpath)
 
 
+_CLASS_NEEDS: dict[str, tuple[str, ...]] = {}
+
+
+def needs_class(xpath: str, *fragments: str) -> str:
+    """Return `xpath`, noted as selecting nothing where no class attribute has a `fragment`.
+
+    `select(doc, xpath)` on the page being parsed then skips the scan when `PageMarks`
+    shows none of them.
+    """
+    _CLASS_NEEDS[xpath] = fragments
+    return xpath
+
+
 def select(el: etree._Element, xpath: str) -> list[Any]:
     """Return `el.xpath(xpath)`, compiling each selector once per process."""
+    fragments = _CLASS_NEEDS.get(xpath)
+    if fragments is not None:
+        marks = getattr(_marks, "last", None)
+        if marks is not None and marks.doc is el and not marks.any_class(*fragments):
+            return []
     return compiled_xpath(xpath)(el)  # type: ignore[return-value]
 
 

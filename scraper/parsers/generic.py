@@ -26,6 +26,7 @@ from scraper.parsers.base import (
     label_key,
     looks_like_name,
     meta_content,
+    page_marks,
     select,
     split_signature,
     strip_site_name,
@@ -540,6 +541,9 @@ class GenericPage:
     # -- text -----------------------------------------------------------------------------------
 
     def _summary_element(self) -> etree._Element | None:
+        marks = page_marks(self.doc)
+        if not (marks.any_class(*X.SUMMARY_CLASSES) or "description" in marks.itemprops):
+            return None
         for xpath in X.SUMMARY_ELEMENTS:
             for el in select(self.doc, xpath):
                 if el.tag in ("body", "html", "meta") or select(el, "ancestor::li"):

@@ -8,7 +8,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_kentico as X
-from scraper.parsers.base import document_base, meta_content
+from scraper.parsers.base import document_base, meta_content, page_marks
 from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.docnumbers import find_doc_numbers
 from scraper.parsers.generic import (
@@ -34,7 +34,8 @@ def _text(el: etree._Element | None) -> str:
 
 def is_kentico(doc: lxml.html.HtmlElement) -> bool:
     """Return True if `doc` was served by Kentico (generator, CSRF field, CMSPages resources)."""
-    return any(select(doc, xpath) for xpath in X.KENTICO_MARKUP)
+    marks = page_marks(doc)
+    return any(marks.matches(xpath) for xpath in X.KENTICO_MARKUP)
 
 
 def detect(doc: lxml.html.HtmlElement, url: str) -> bool:

@@ -9,7 +9,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_liferay as X
-from scraper.parsers.base import document_base, meta_content
+from scraper.parsers.base import document_base, meta_content, page_marks
 from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.docnumbers import find_doc_numbers
 from scraper.parsers.generic import (
@@ -32,7 +32,8 @@ CMS_NAME = "liferay"
 
 def is_liferay(doc: lxml.html.HtmlElement) -> bool:
     """Return True if `doc` was rendered by Liferay Portal (its scripts, portlet ids)."""
-    return any(select(doc, xpath) for xpath in X.LIFERAY_MARKUP)
+    marks = page_marks(doc)
+    return any(marks.matches(xpath) for xpath in X.LIFERAY_MARKUP)
 
 
 def detect(doc: lxml.html.HtmlElement, url: str) -> bool:

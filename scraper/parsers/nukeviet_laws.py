@@ -15,6 +15,7 @@ from scraper.parsers.base import (
     label_key,
     label_pairs,
     meta_content,
+    needs_class,
     page_marks,
     select,
 )
@@ -34,14 +35,19 @@ TITLE = (
     f"//*[{has_class('law-detail')}]//h1",
 )
 ABSTRACT_AFTER_TITLE = "following-sibling::*[1][self::p]"
-ABSTRACT_4X = f"//*[{has_class('law-detail')}]//*[@id='doc-basic']//p"
+ABSTRACT_4X = needs_class(f"//*[{has_class('law-detail')}]//*[@id='doc-basic']//p", "law-detail")
 FIELD_ROWS = (
-    f"//tr[td[{has_class('text-right')}]]",
-    f"//table[{has_class('table-properties')}]//tr",
+    needs_class(f"//tr[td[{has_class('text-right')}]]", "text-right"),
+    needs_class(f"//table[{has_class('table-properties')}]//tr", "table-properties"),
 )
-BODY_4X = f"//*[{has_class('law-detail')}]//*[@id='doc-body']//div[{has_class('bodytext')}]"
-HEADINGS = f"//*[{has_class('lawh3')}]"
-ATTACHMENT_LINKS = f"//*[{has_class('laws-download-file')}]//a[@href]"
+BODY_4X = needs_class(
+    f"//*[{has_class('law-detail')}]//*[@id='doc-body']//div[{has_class('bodytext')}]",
+    "law-detail",
+)
+HEADINGS = needs_class(f"//*[{has_class('lawh3')}]", "lawh3")
+ATTACHMENT_LINKS = needs_class(
+    f"//*[{has_class('laws-download-file')}]//a[@href]", "laws-download-file"
+)
 
 # Labels (accent-folded, lower case) → record fields.
 FIELD_LABELS: dict[str, str] = {

@@ -13,6 +13,7 @@ from scraper.parsers.base import (
     first,
     has_class,
     meta_content,
+    needs_class,
     page_marks,
     select,
     split_signature,
@@ -74,9 +75,9 @@ BYLINE_CANDIDATES = (
     "//p[strong][not(ancestor::*[@id='news-bodyhtml'])][not(ancestor::*[@itemprop='articleBody'])]"
 )
 BREADCRUMBS = (
-    f"//ul[{has_class('temp-breadcrumbs')}]/li",
-    f"//ul[{has_class('breadcrumbs')}]/li",
-    f"//*[{has_class('breadcrumb')}]//li",
+    needs_class(f"//ul[{has_class('temp-breadcrumbs')}]/li", "temp-breadcrumbs"),
+    needs_class(f"//ul[{has_class('breadcrumbs')}]/li", "breadcrumbs"),
+    needs_class(f"//*[{has_class('breadcrumb')}]//li", "breadcrumb"),
 )
 TAG_CONTAINERS = (
     f"//*[{has_class('news_column')}]"

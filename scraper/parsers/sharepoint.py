@@ -9,7 +9,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_sharepoint as X
-from scraper.parsers.base import document_base, meta_content
+from scraper.parsers.base import document_base, meta_content, page_marks
 from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.docnumbers import find_doc_numbers
 from scraper.parsers.generic import (
@@ -51,9 +51,10 @@ def _folded(text: str) -> str:
 
 def is_sharepoint(doc: lxml.html.HtmlElement) -> bool:
     """Return True for a SharePoint page, or an ASP.NET page that is not Kentico."""
-    if any(select(doc, xpath) for xpath in X.KENTICO_MARKUP):
+    marks = page_marks(doc)
+    if any(marks.matches(xpath) for xpath in X.KENTICO_MARKUP):
         return False
-    return any(select(doc, xpath) for xpath in X.SHAREPOINT_MARKUP + X.ASPNET_MARKUP)
+    return any(marks.matches(xpath) for xpath in X.SHAREPOINT_MARKUP + X.ASPNET_MARKUP)
 
 
 def detect(doc: lxml.html.HtmlElement, url: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scraper.parsers.base import has_class
+from scraper.parsers.base import has_class, needs_class
 
 # ---- page chrome: never part of an article ----------------------------------------------------
 
@@ -75,19 +75,32 @@ SITE_NAME_PLACES = (
 )
 """Where a site writes its own name: a `<title>` found there is not an article title."""
 BREADCRUMB_ITEMS = (
-    f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')}]//li",
-    f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')} or contains(@class, 'duongdan')"
-    " or contains(@class, 'box-map')]//a",
+    needs_class(f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')}]//li", "breadcrumb"),
+    needs_class(
+        f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')} or contains(@class, "
+        "'duongdan') or contains(@class, 'box-map')]//a",
+        "breadcrumb",
+        "duongdan",
+        "box-map",
+    ),
 )
 AUTHOR_ELEMENTS = (
     "//*[@itemprop='author' and not(self::meta)]",
     "//*[@rel='author']",
-    "//*[contains(@class, 'author') and not(self::body)]",
+    needs_class("//*[contains(@class, 'author') and not(self::body)]", "author"),
 )
 TAG_LINKS = (
-    "//*[contains(@class, 'tags') or contains(@class, 'keyword') or contains(@class, 'tukhoa')]//a",
+    needs_class(
+        "//*[contains(@class, 'tags') or contains(@class, 'keyword') or contains(@class, 'tukhoa')]"
+        "//a",
+        "tags",
+        "keyword",
+        "tukhoa",
+    ),
     "//a[@rel='tag']",
 )
+SUMMARY_CLASSES = ("sapo", "summary", "lead", "tomtat", "description")
+"""Class fragments of `SUMMARY_ELEMENTS`; without them (or `itemprop=description`) none match."""
 SUMMARY_ELEMENTS = (
     "//*[contains(@class, 'sapo') or contains(@class, 'summary') or contains(@class, 'lead')"
     " or contains(@class, 'tomtat') or contains(@class, 'description') or @itemprop='description']"
@@ -124,24 +137,36 @@ HOME_CRUMBS = frozenset({"trang chu", "trang nhat", "home", "trang chinh"})
 
 # ---- legal documents with labelled fields (vbpl.vn, ministry and custom portals) -----------
 
-DOCUMENT_PROPERTY_TABLES = (f"//*[{has_class('vbProperties')}]//table", "//table")
+DOCUMENT_PROPERTY_TABLES = (
+    needs_class(f"//*[{has_class('vbProperties')}]//table", "vbProperties"),
+    "//table",
+)
 """Tables tried in order; the first with a "Số ký hiệu" label holds the document's fields."""
 DOCUMENT_TITLE = (
-    f"//*[{has_class('vbProperties')}]//td[{has_class('title')}]",
-    f"//*[{has_class('title-vbpq')} or {has_class('title-vb')} or {has_class('vbTitle')}]",
+    needs_class(f"//*[{has_class('vbProperties')}]//td[{has_class('title')}]", "vbProperties"),
+    needs_class(
+        f"//*[{has_class('title-vbpq')} or {has_class('title-vb')} or {has_class('vbTitle')}]",
+        "title-vb",
+        "vbTitle",
+    ),
     "//h1",
 )
 DOCUMENT_TEXT = (
     "//*[@id='toanvancontent']",
-    f"//*[{has_class('toanvancontent')}]",
-    f"//*[{has_class('fulltext')}]",
+    needs_class(f"//*[{has_class('toanvancontent')}]", "toanvancontent"),
+    needs_class(f"//*[{has_class('fulltext')}]", "fulltext"),
     "//*[@id='divContentDoc']",
-    f"//*[{has_class('content1')}]",
+    needs_class(f"//*[{has_class('content1')}]", "content1"),
 )
 DOCUMENT_ATTACHMENTS = (
-    "//*[contains(@class, 'attach') or contains(@class, 'dinhkem') or contains(@class, 'file')]",
+    needs_class(
+        "//*[contains(@class, 'attach') or contains(@class, 'dinhkem') or contains(@class, 'file')]",
+        "attach",
+        "dinhkem",
+        "file",
+    ),
 )
-DOCUMENT_STATUS = f"//*[{has_class('vbInfo')}]//li"
+DOCUMENT_STATUS = needs_class(f"//*[{has_class('vbInfo')}]//li", "vbInfo")
 
 # Labels (accent-folded, lower case, see base.label_key) → record fields.
 LABELS: dict[str, str] = {

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from scraper.parsers.base import has_class
+from scraper.parsers.base import has_class, needs_class
 
 KENTICO_MARKUP = (
     "//meta[@name='generator'][contains(@content, 'Kentico')]",
     "//input[@name='__CMSCsrfToken']",
     "//script[contains(@src, '/CMSPages/')] | //link[contains(@href, '/CMSPages/')]",
-    "//ul[contains(@class, 'CMSListMenu')] | //a[contains(@class, 'CMSBreadCrumbs')]",
+    needs_class(
+        "//ul[contains(@class, 'CMSListMenu')] | //a[contains(@class, 'CMSBreadCrumbs')]",
+        "CMSListMenu",
+        "CMSBreadCrumbs",
+    ),
 )
 """Any of these marks a page served by Kentico."""
 
 ARTICLE_ROOTS = (
-    f"//div[{has_class('article')}][.//h1]",
-    f"//*[time[{has_class('ct_time')}] or */time[{has_class('ct_time')}]]",
+    needs_class(f"//div[{has_class('article')}][.//h1]", "article"),
+    needs_class(f"//*[time[{has_class('ct_time')}] or */time[{has_class('ct_time')}]]", "ct_time"),
 )
 TITLE = (".//h1",)
 PUBLISHED = (f".//time[{has_class('ct_time')}]", f".//*[{has_class('ct_time')}]", ".//time")
@@ -23,6 +27,10 @@ BODY = (f".//*[{has_class('ct_content')} or {has_class('ct_body')}]",)
 ATTACHMENT_AREAS = (f".//*[{has_class('ct_attach')}]", ".//*[contains(@class, 'attach')]")
 TAGS = (f".//*[{has_class('ct_tags')}]//a",)
 BREADCRUMB_ITEMS = (
-    "//*[contains(@class, 'CMSBreadCrumbsLink') or contains(@class, 'CMSBreadCrumbsCurrentItem')]",
-    f"//*[{has_class('breadcrumb')}]//*[self::a or self::span]",
+    needs_class(
+        "//*[contains(@class, 'CMSBreadCrumbsLink') or contains(@class, "
+        "'CMSBreadCrumbsCurrentItem')]",
+        "CMSBreadCrumbs",
+    ),
+    needs_class(f"//*[{has_class('breadcrumb')}]//*[self::a or self::span]", "breadcrumb"),
 )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from scraper.parsers.base import has_class
+from scraper.parsers.base import has_class, needs_class
 
 LIFERAY_MARKUP = (
     "//script[contains(@src, '/html/js/barebone.jsp') or contains(@src, '/html/js/everything.jsp')"
     " or contains(@src, '/o/frontend-js-web/')]",
     "//link[contains(@href, '/o/frontend-css-web/') or contains(@href, 'themeId=')]",
     "//div[starts-with(@id, 'p_p_id_')]",
-    "//div[contains(@class, 'portlet-boundary')]",
+    needs_class("//div[contains(@class, 'portlet-boundary')]", "portlet-boundary"),
     "//script[not(@src)][contains(., 'Liferay.Portlet') or contains(., 'Liferay.ThemeDisplay')]",
 )
 """Any of these marks a page rendered by Liferay Portal."""
@@ -20,9 +20,12 @@ DETAIL_URL = re.compile(r"/-/(?:view_content/\d+|asset_publisher/[^/]+/content/|
 """Article URLs: 6.2 `/<page>/-/view_content/<id>-<slug>.html`, 7 `/web/guest/-/<id>-<id>`."""
 
 ARTICLE_ROOTS = (
-    f"//*[{has_class('asset-full-content')}]",
-    f"//*[{has_class('portlet-journal-content')} and not(ancestor::*[starts-with(@id, "
-    "'column-2') or starts-with(@id, 'column-3')])]",
+    needs_class(f"//*[{has_class('asset-full-content')}]", "asset-full-content"),
+    needs_class(
+        f"//*[{has_class('portlet-journal-content')} and not(ancestor::*[starts-with(@id, "
+        "'column-2') or starts-with(@id, 'column-3')])]",
+        "portlet-journal-content",
+    ),
 )
 """The full-content view of one asset; a single journal-content portlet as a fallback."""
 
@@ -62,12 +65,12 @@ NOT_BODY = (
 
 BREADCRUMBS = (
     "//*[@id='breadcrumbs']//li",
-    f"//*[{has_class('breadcrumb')}]//li",
+    needs_class(f"//*[{has_class('breadcrumb')}]//li", "breadcrumb"),
 )
 
 PORTLET_TITLE = (f"ancestor::*[{has_class('portlet')}][1]//*[{has_class('portlet-title-text')}]",)
 
 TAGS = (
-    f"//*[{has_class('metadata-tags')}]//a",
-    f"//*[{has_class('taglib-asset-tags-summary')}]//a",
+    needs_class(f"//*[{has_class('metadata-tags')}]//a", "metadata-tags"),
+    needs_class(f"//*[{has_class('taglib-asset-tags-summary')}]//a", "taglib-asset-tags-summary"),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scraper.parsers.base import has_class
+from scraper.parsers.base import has_class, needs_class
 
 SHAREPOINT_MARKUP = (
     "//meta[@name='GENERATOR' or @name='generator'][contains(@content, 'SharePoint')]",
@@ -26,18 +26,37 @@ ARTICLE_BODY = "//*[@id='divArticleDescription2']"
 ARTICLE_BYLINE = "//*[@id='divArticleDescription3']"
 ARTICLE_TITLE = (
     "//*[contains(@id, '_lblTitle')]",
-    f"//*[{has_class('title-detail')} or {has_class('article-title')} or {has_class('title-news')}]",
+    needs_class(
+        f"//*[{has_class('title-detail')} or {has_class('article-title')} or "
+        f"{has_class('title-news')}]",
+        "title-detail",
+        "article-title",
+        "title-news",
+    ),
     "//h1",
 )
 ARTICLE_DATE = (
     "//*[contains(@id, '_lblDate') or contains(@id, '_lblNgay')]",
-    f"//*[{has_class('date-detail')} or {has_class('date')} or {has_class('time')}]"
-    "[not(ancestor::li)]",
+    needs_class(
+        f"//*[{has_class('date-detail')} or {has_class('date')} or {has_class('time')}]"
+        "[not(ancestor::li)]",
+        "date",
+        "time",
+    ),
 )
 ARTICLE_ATTACHMENTS = (
-    "//*[contains(@class, 'attach') or contains(@class, 'dinhkem') or contains(@class, 'file')]",
+    needs_class(
+        "//*[contains(@class, 'attach') or contains(@class, 'dinhkem') or contains(@class, 'file')]",
+        "attach",
+        "dinhkem",
+        "file",
+    ),
 )
 BREADCRUMB_ITEMS = (
-    f"//*[{has_class('breadcrumb')} or {has_class('box-map')}]//*[self::a or {has_class('current')}"
-    " or self::span[not(*)]]",
+    needs_class(
+        f"//*[{has_class('breadcrumb')} or {has_class('box-map')}]//*[self::a or "
+        f"{has_class('current')} or self::span[not(*)]]",
+        "breadcrumb",
+        "box-map",
+    ),
 )
