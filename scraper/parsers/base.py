@@ -332,6 +332,7 @@ _CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
 _ID_VALUES = etree.XPath("//@id", smart_strings=False)
 _ITEMTYPE_VALUES = etree.XPath("//@itemtype", smart_strings=False)
 _ITEMPROP_VALUES = etree.XPath("//@itemprop", smart_strings=False)
+_BASE_HREFS = etree.XPath("//base/@href", smart_strings=False)
 _marks = threading.local()
 
 
@@ -365,6 +366,11 @@ class PageMarks:
     def itemprops(self) -> frozenset[str]:
         """Every itemprop attribute value of the page."""
         return frozenset(_ITEMPROP_VALUES(self.doc))  # type: ignore[arg-type]
+
+    @functools.cached_property
+    def base_hrefs(self) -> list[str]:
+        """The `href` of every `<base>` of the page."""
+        return _BASE_HREFS(self.doc)  # type: ignore[return-value]
 
     def any_class(self, *fragments: str) -> bool:
         """Return True if some class attribute contains one of `fragments`."""
@@ -458,7 +464,8 @@ def absolute_url(base: str, href: str | None) -> str | None:
 
 def document_base(doc: etree._Element, url: str) -> str:
     """Return the URL relative links of `doc` resolve against (`<base href>` or `url`)."""
-    base = select(doc, "//base/@href")
+    marks = getattr(_marks, "last", None)
+    base = marks.base_hrefs if marks is not None and marks.doc is doc else _BASE_HREFS(doc)
     return absolute_url(url, str(base[0])) or url if base else url
 
 

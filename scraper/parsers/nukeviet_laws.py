@@ -31,8 +31,9 @@ CMS_NAME = "nukeviet_laws"
 # ---- selectors ---------------------------------------------------------------------------------
 
 TITLE = (
-    f"//*[self::h1 or self::h2 or self::h3][{has_class('lawh3')}]",
-    f"//*[{has_class('law-detail')}]//h1",
+    # the class test first: it rules out almost every element, the tag test then runs on few
+    needs_class(f"//*[{has_class('lawh3')}][self::h1 or self::h2 or self::h3]", "lawh3"),
+    needs_class(f"//*[{has_class('law-detail')}]//h1", "law-detail"),
 )
 ABSTRACT_AFTER_TITLE = "following-sibling::*[1][self::p]"
 ABSTRACT_4X = needs_class(f"//*[{has_class('law-detail')}]//*[@id='doc-basic']//p", "law-detail")

@@ -43,8 +43,10 @@ NUKEVIET_MARKUP = (
 )
 NEWS_ARTICLE_TYPES = frozenset({"http://schema.org/NewsArticle", "https://schema.org/NewsArticle"})
 ARTICLE_ROOTS = (
-    "//*[@itemtype='http://schema.org/NewsArticle' or @itemtype='https://schema.org/NewsArticle']",
-    f"//*[{has_class('newsdetail')}]",
+    # `[@itemtype]` first: the string comparisons then run on the few elements that have one
+    "//*[@itemtype][@itemtype='http://schema.org/NewsArticle' or "
+    "@itemtype='https://schema.org/NewsArticle']",
+    needs_class(f"//*[{has_class('newsdetail')}]", "newsdetail"),
     "//*[@id='news_detail']",
     f"//*[{has_class('news_column')}][.//*[@id='news-bodyhtml' or {has_class('bodytext')}]]",
 )
@@ -80,9 +82,12 @@ BREADCRUMBS = (
     needs_class(f"//*[{has_class('breadcrumb')}]//li", "breadcrumb"),
 )
 TAG_CONTAINERS = (
-    f"//*[{has_class('news_column')}]"
-    "//*[em[contains(@class, 'fa-tags')] or i[contains(@class, 'fa-tags')]]",
-    f"//*[{has_class('news_column')}]//*[{has_class('keywords')}]",
+    needs_class(
+        f"//*[{has_class('news_column')}]"
+        "//*[em[contains(@class, 'fa-tags')] or i[contains(@class, 'fa-tags')]]",
+        "fa-tags",
+    ),
+    needs_class(f"//*[{has_class('news_column')}]//*[{has_class('keywords')}]", "keywords"),
 )
 BYLINE_AUTHOR_LABELS = ("tac gia bai viet", "tac gia")
 BYLINE_SOURCE_LABELS = ("nguon tin", "nguon")
