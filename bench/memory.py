@@ -105,22 +105,27 @@ def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
         process = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         peak_rss = peak_hwm = 0
         samples = []
+        timed_out = False
         try:
             while process.poll() is None:
                 if time.monotonic() - started > timeout:
-                    process.kill()
-                    raise TimeoutError(f"crawl still running after {timeout:.0f} s")
+                    process.kill()  # report what was measured until then
+                    timed_out = True
+                    break
                 status = proc_status(process.pid)
                 peak_rss = max(peak_rss, status.get("VmRSS", 0))
                 peak_hwm = max(peak_hwm, status.get("VmHWM", 0))
                 samples.append((round(time.monotonic() - started, 1), status.get("VmRSS", 0)))
                 time.sleep(0.5)
         finally:
+            process.wait()
             log.close()
         elapsed = time.monotonic() - started
         requests = len(portal.requests)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    tail = (data / "crawl.log").read_text(errors="replace").strip().splitlines()[-1:]
+    lines = (data / "crawl.log").read_text(errors="replace").strip().splitlines()
+    tail = lines[-1:]
+    problems = [line[:200] for line in lines if line.startswith(("ERROR", "WARNING"))]
     records = sum(1 for p in (data / "items").glob("*.jsonl") for line in p.open() if line.strip())
     return {
         "articles": articles,
@@ -134,6 +139,8 @@ def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
         "vm_hwm_mb": round(peak_hwm / 2**20, 1),
         "ru_maxrss_children_mb": round(usage.ru_maxrss / 1024, 1),
         "returncode": process.returncode,
+        "timed_out": timed_out,
+        "problems": problems[:10],
         "summary": tail[0] if tail else "",
         "rss_samples_mb": [
             (t, round(r / 2**20)) for t, r in samples[:: max(1, len(samples) // 20)]
