@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
 
 import lxml.html
+from lxml import etree
 
 from scraper.parsers.base import select
 
@@ -95,14 +96,20 @@ def listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
 _last_links = threading.local()
 
 
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
+
+
 def _listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
     base = _base_url(doc, url)
     site = _site(urlsplit(url).netloc)
     links: dict[str, None] = {}
-    for href in select(doc, "//a/@href"):
-        href = str(href).strip()
-        if not href or href.startswith("#"):
+    seen: set[str] = set()
+    for href in _HREFS(doc):
+        href = href.strip()
+        # menus repeat a link: the same href gives the same answer, and order is kept by `links`
+        if not href or href.startswith("#") or href in seen:
             continue
+        seen.add(href)
         try:
             absolute = urldefrag(urljoin(base, href)).url
             parts = urlsplit(absolute)
