@@ -41,6 +41,7 @@ class CrawlSummary:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    recovered: int = 0
     failed: int = 0
     finish_reason: str = ""
     items_file: str = ""
@@ -49,7 +50,9 @@ class CrawlSummary:
         """One line for logs and cron mail."""
         return (
             f"{self.portal}: {self.pages} pages, {self.records} records "
-            f"(new {self.new}, changed {self.changed}, unchanged {self.unchanged}), "
+            f"(new {self.new}, changed {self.changed}, unchanged {self.unchanged}"
+            + (f", recovered {self.recovered}" if self.recovered else "")
+            + "), "
             f"failed {self.failed}, {self.finish_reason}"
         )
 
@@ -152,7 +155,8 @@ def run_crawls(
                 portal=spider_portal,
                 pages=stats.get("response_received_count", 0),
                 records=records,
-                new=stats.get("govarchive/new", records),
+                new=stats.get("govarchive/new", 0),
+                recovered=stats.get("govarchive/recovered", 0),
                 changed=stats.get("govarchive/changed", 0),
                 unchanged=stats.get("govarchive/unchanged", 0),
                 failed=failed,

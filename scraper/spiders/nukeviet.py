@@ -91,8 +91,8 @@ class NukeVietSpider(scrapy.Spider):
         self.since = since
         self.archived: dict[str, str] = {}
         self.recheck: set[str] = set()
+        self.indexed: set[str] = set()
         self.link_extractor = LinkExtractor(
-            allow_domains=self.allowed_domains,
             deny=DENY_PATHS,
             deny_extensions=DENY_EXTENSIONS,
             canonicalize=False,
@@ -102,6 +102,7 @@ class NukeVietSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Start from the home page and the portal's sitemap."""
         self.archived = self.load_archived()
+        self.indexed = self.load_indexed()
         yield scrapy.Request(self.start_url, callback=self.parse, dont_filter=True)
         yield scrapy.Request(
             urljoin(self.start_url, "/sitemap.xml"),
@@ -119,6 +120,15 @@ class NukeVietSpider(scrapy.Spider):
 
         with CaptureIndex(path) as index:
             return {row.url: row.fetched for row in index.rows() if row.status != 304}
+
+    def load_indexed(self) -> set[str]:
+        """URLs whose records the index holds: an unchanged page missing there is re-emitted."""
+        index_dir = self.settings.get("GOVARCHIVE_INDEX_DIR")
+        if not index_dir:
+            return set()
+        from scraper.pipelines import indexed_urls
+
+        return indexed_urls(Path(index_dir))
 
     def wanted(self, url: str) -> bool:
         """Whether to fetch an article URL: always in a full crawl, else if new or due a check."""
@@ -140,7 +150,7 @@ class NukeVietSpider(scrapy.Spider):
             self.logger.warning("not parsed: %s: %s", response.url, exc)
             self.crawler.stats.inc_value("govarchive/parse_errors")
             result = {"kind": "listing", "links": []}
-        if result.get("kind") in ("article", "document") and response.status != 304:
+        if result.get("kind") in ("article", "document"):
             yield from self.emit(self.complete(result, response), response)
         article_links = [u for u in result.get("links") or [] if self.in_portal(u)]
         # An incremental crawl walks a listing deeper only while it still finds new pages.
@@ -150,6 +160,8 @@ class NukeVietSpider(scrapy.Spider):
                 self.recheck.add(url)  # seen on a walked listing: a cheap conditional check
             yield response.follow(url, callback=self.parse)
         for link in self.link_extractor.extract_links(response):
+            if not self.in_portal(link.url):
+                continue
             if PAGINATION_PATH.search(urlsplit(link.url).path) and not deeper:
                 continue
             if ARTICLE_PATH.search(urlsplit(link.url).path) and not self.wanted(link.url):
@@ -177,11 +189,17 @@ class NukeVietSpider(scrapy.Spider):
             return
         self.emitted.add(record["url"])
         capture = response.meta.get("warc_capture") or {}
-        if capture.get("revisit"):
-            self.crawler.stats.inc_value("govarchive/unchanged")
+        unchanged = response.status == 304 or capture.get("revisit")
+        if unchanged and record["url"] in self.indexed:
+            if response.status != 304:  # 304s were counted on arrival
+                self.crawler.stats.inc_value("govarchive/unchanged")
             return
-        seen_before = response.url in self.archived or record["url"] in self.archived
-        self.crawler.stats.inc_value("govarchive/changed" if seen_before else "govarchive/new")
+        if unchanged:
+            # Archived before, but its record never reached the index (a killed run): recover it.
+            self.crawler.stats.inc_value("govarchive/recovered")
+        else:
+            seen_before = response.url in self.archived or record["url"] in self.archived
+            self.crawler.stats.inc_value("govarchive/changed" if seen_before else "govarchive/new")
         self.crawler.stats.inc_value(f"govarchive/records/{record['kind']}")
         if self.settings.getbool("GOVARCHIVE_ATTACHMENTS", True) and record.get("attachments"):
             record["attachments"] = [dict(a) for a in record["attachments"]]
