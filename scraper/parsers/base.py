@@ -23,6 +23,7 @@ __all__ = [
     "ParseError",
     "decode_html",
     "load_html",
+    "memoized",
     "needs_class",
     "page_marks",
     "split_signature",
@@ -393,6 +394,21 @@ def page_marks(doc: etree._Element) -> PageMarks:
 
 
 # ---- small helpers every family uses -----------------------------------------------------------
+
+
+def memoized(method: Any) -> Any:
+    """Cache a page object's zero-argument method on the instance (fields call each other)."""
+    slot = f"_memo_{method.__name__}"
+
+    @functools.wraps(method)
+    def wrapper(self: Any) -> Any:
+        try:
+            return self.__dict__[slot]
+        except KeyError:
+            value = self.__dict__[slot] = method(self)
+            return value
+
+    return wrapper
 
 
 def has_class(name: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
 import json
 import logging
 import re
@@ -25,6 +24,7 @@ from scraper.parsers.base import (
     document_base,
     label_key,
     looks_like_name,
+    memoized,
     meta_content,
     page_marks,
     select,
@@ -104,21 +104,6 @@ def first_of(el: etree._Element, xpaths: Sequence[str]) -> etree._Element | None
             if isinstance(item, etree._Element):
                 return item
     return None
-
-
-def memoized(method: Any) -> Any:
-    """Cache a page object's zero-argument method on the instance (fields call each other)."""
-    slot = f"_memo_{method.__name__}"
-
-    @functools.wraps(method)
-    def wrapper(self: Any) -> Any:
-        try:
-            return self.__dict__[slot]
-        except KeyError:
-            value = self.__dict__[slot] = method(self)
-            return value
-
-    return wrapper
 
 
 def iso_local(value: str | None, tz: str = DEFAULT_TZ) -> str | None:
@@ -516,7 +501,6 @@ class GenericPage:
 
     # -- dates ----------------------------------------------------------------------------------
 
-    @memoized
     @memoized
     def _date_line(self) -> tuple[str, str] | None:
         """The visible `(line, date)` under the title, if the page shows one."""

@@ -12,6 +12,7 @@ from scraper.parsers.base import (
     document_base,
     label_key,
     label_pairs,
+    memoized,
     meta_content,
     select,
     strip_site_name,
@@ -109,11 +110,13 @@ class NukeVietDispatchPage:
             return strip_site_name(title, meta_content(self.doc, SITE_NAME_META))
         return self.summary()
 
+    @memoized
     def summary(self) -> str | None:
         cell = self.cells.get("summary")
         value = block_text(cell).replace("\n", " ") if cell is not None else ""
         return value or None
 
+    @memoized
     def body(self) -> str | None:
         cell = self.cells.get("body")
         return "\n\n".join(paragraphs(cell)) or None if cell is not None else None
@@ -127,6 +130,7 @@ class NukeVietDispatchPage:
     def expires(self) -> str | None:
         return self._date("expires")
 
+    @memoized
     def doc_number(self) -> str | None:
         return document_number(self._text("doc_number"))
 

@@ -14,6 +14,7 @@ from scraper.parsers.base import (
     has_class,
     label_key,
     label_pairs,
+    memoized,
     meta_content,
     needs_class,
     page_marks,
@@ -118,11 +119,13 @@ class NukeVietLawPage:
         value = self.fields.get(field)
         return parse_vietnamese_date(value) if value else None
 
+    @memoized
     def title(self) -> str | None:
         el = first(self.doc, TITLE)
         text = normalize_text(el.text_content()) if el is not None else ""
         return text or meta_content(self.doc, "og:title")
 
+    @memoized
     def summary(self) -> str | None:
         title = first(self.doc, TITLE)
         if title is not None:
@@ -132,6 +135,7 @@ class NukeVietLawPage:
         found = select(self.doc, ABSTRACT_4X)
         return block_text(found[0]).replace("\n", " ") or None if found else None
 
+    @memoized
     def body(self) -> str | None:
         found = select(self.doc, BODY_4X)
         if found:

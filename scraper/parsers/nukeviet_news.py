@@ -12,6 +12,7 @@ from scraper.parsers.base import (
     document_base,
     first,
     has_class,
+    memoized,
     meta_content,
     needs_class,
     page_marks,
@@ -129,6 +130,7 @@ class NukeVietNewsPage:
 
     # -- fields ---------------------------------------------------------------------------------
 
+    @memoized
     def title(self) -> str | None:
         el = first(self.root, TITLE)
         text = normalize_text(el.text_content()) if el is not None else ""
@@ -142,6 +144,7 @@ class NukeVietNewsPage:
                     return value
         return None
 
+    @memoized
     def summary(self) -> str | None:
         el = first(self.root, SUMMARY)
         return block_text(el).replace("\n", " ") or None if el is not None else None
@@ -163,6 +166,7 @@ class NukeVietNewsPage:
             self._split = split_signature(paragraphs, self._byline_lines())
         return self._split
 
+    @memoized
     def body(self) -> str | None:
         paragraphs = self._body_parts()[0]
         return "\n\n".join(paragraphs) or None
