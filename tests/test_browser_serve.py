@@ -52,9 +52,11 @@ pytestmark = [
 
 def serve_command(data: Path) -> list[str]:
     """The command that serves `data` on a free loopback port."""
+    import click
+
     from search_cli.cli import cli
 
-    if "serve" in cli.commands:
+    if cli.get_command(click.Context(cli), "serve") is not None:
         return [sys.executable, "-m", "search_cli", "--data", str(data), "serve", "--port", "0"]
     return [sys.executable, "-m", "search_cli.web", "--data", str(data), "--port", "0"]
 
