@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import threading
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
 
@@ -86,23 +87,17 @@ def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
 
 def listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
     """Return the in-site article/document links of `doc`: absolute, in order, each once."""
-    # `is_listing` then `listing_record` ask for the same page's links: keep the last answer
-    last = getattr(_last_links, "value", None)
-    if last is None or last[0] is not doc or last[1] != url:
-        last = _last_links.value = (doc, url, _listing_links(doc, url))
-    return list(last[2])
-
-
-_last_links = threading.local()
+    return list(_iter_listing_links(doc, url))
 
 
 _HREFS = etree.XPath("//a/@href", smart_strings=False)
 
 
-def _listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
+def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
+    """Yield what `listing_links` returns, one at a time (`is_listing` needs only a few)."""
     base = _base_url(doc, url)
     site = _site(urlsplit(url).netloc)
-    links: dict[str, None] = {}
+    links: set[str] = set()
     seen: set[str] = set()
     for href in _HREFS(doc):
         href = href.strip()
@@ -119,9 +114,9 @@ def _listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
             continue
         if _site(parts.netloc) != site or absolute == url:
             continue
-        if is_detail_url(absolute):
-            links.setdefault(absolute, None)
-    return list(links)
+        if absolute not in links and is_detail_url(absolute):
+            links.add(absolute)
+            yield absolute
 
 
 def _is_nukeviet(doc: lxml.html.HtmlElement) -> bool:
@@ -142,15 +137,15 @@ def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True if `doc` is a home, category or listing page rather than one item."""
     if is_detail_url(url):
         return False
-    links = listing_links(doc, url)
-    if not links:
+    found = sum(1 for _ in islice(_iter_listing_links(doc, url), MIN_LISTING_LINKS))
+    if not found:
         return False
     path = urlsplit(url).path.lower()
     if HOME_PATHS.match(path) and not parse_qs(urlsplit(url).query).get("op"):
         return True
     if LISTING_PATH.search(path) or _is_nukeviet(doc):
         return True
-    return len(links) >= MIN_LISTING_LINKS and _largest_text_block(doc) < MAX_LISTING_TEXT_BLOCK
+    return found >= MIN_LISTING_LINKS and _largest_text_block(doc) < MAX_LISTING_TEXT_BLOCK
 
 
 def listing_record(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
