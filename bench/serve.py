@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -131,25 +132,35 @@ class LoadResult:
 _SEARCH_TIMING = re.compile(r"search;dur=([\d.]+)")
 
 
-def fetch(host: str, port: int, path: str, timeout: float = 60.0) -> tuple[int, int, float | None]:
-    """GET a path on a new connection; return (status, body bytes, server search ms or None)."""
+def fetch(
+    host: str, port: int, path: str, timeout: float = 60.0
+) -> tuple[int, int, float | None, bool]:
+    """GET a path on a new connection: status, body bytes, server search ms, page-cache hit."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         conn.request("GET", path, headers={"Accept-Encoding": "identity"})
         response = conn.getresponse()
         body = response.read()
         match = _SEARCH_TIMING.search(response.getheader("Server-Timing") or "")
-        return response.status, len(body), float(match.group(1)) if match else None
+        search_ms = float(match.group(1)) if match else None
+        return response.status, len(body), search_ms, response.getheader("X-Cache") == "hit"
     finally:
         conn.close()
 
 
 def run_load(
-    host: str, port: int, *, clients: int, duration: float, max_requests: int, seed: int = 11
+    host: str,
+    port: int,
+    *,
+    clients: int,
+    duration: float,
+    max_requests: int,
+    seed: int = 11,
+    fixed_path: str | None = None,
 ) -> LoadResult:
     """`clients` threads requesting search pages until `duration` s or `max_requests` requests."""
     result = LoadResult()
-    paths = search_paths(seed)
+    paths = itertools.repeat(fixed_path) if fixed_path else search_paths(seed)
     lock = threading.Lock()
     budget = [max_requests]
     deadline = time.perf_counter() + duration
@@ -162,18 +173,17 @@ def run_load(
                 budget[0] -= 1
                 path = next(paths)
             started = time.perf_counter()
-            search_ms = None
+            search_ms, hit = None, False
             try:
-                status, size, search_ms = fetch(host, port, path)
+                status, size, search_ms, hit = fetch(host, port, path)
                 error = None if status == 200 and size > 0 else f"HTTP {status} for {path}"
             except OSError as exc:
                 status, error = 0, f"{type(exc).__name__}: {exc} for {path}"
             elapsed = time.perf_counter() - started
             with lock:
                 result.latencies.append(elapsed)
-                if search_ms is None:
-                    result.cache_hits += status == 200
-                else:
+                result.cache_hits += hit
+                if search_ms is not None:
                     result.search_ms.append(search_ms)
                 result.statuses[status] = result.statuses.get(status, 0) + 1
                 if error:
@@ -268,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("/tmp/govarchive-bench-serve"))
     parser.add_argument("--rebuild", action="store_true", help="rebuild the corpus index")
     parser.add_argument("--target-p95-ms", type=float, default=300.0)
+    parser.add_argument(
+        "--path", help="request only this path (e.g. /robots.txt: the HTTP stack's ceiling)"
+    )
     args = parser.parse_args(argv)
 
     info = ensure_index(args.data, args.records, rebuild=args.rebuild)
@@ -284,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             clients=args.clients,
             duration=args.duration,
             max_requests=args.max_requests,
+            fixed_path=args.path,
         )
         server_cpu = cpu_seconds(process.pid) - cpu_before
     finally:
@@ -294,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         "clients": args.clients,
         "workers": args.workers,
         "cache_pages": args.cache_pages,
+        "path": args.path or "search mix",
         "machine": machine(),
         "load_average_before": [round(x, 1) for x in load_before],
         **info,
