@@ -506,4 +506,7 @@ def label_pairs(rows: Sequence[etree._Element]) -> list[tuple[str, etree._Elemen
 
 def label_key(label: str) -> str:
     """Return a label folded for lookup: "Số kí hiệu:" → "so ki hieu"."""
-    return re.sub(r"[^a-z0-9 ]", "", fold_accents(normalize_text(label)).lower()).strip()
+    return _NOT_LABEL_CHAR.sub("", fold_accents(normalize_text(label)).lower()).strip()
+
+
+_NOT_LABEL_CHAR = re.compile(r"[^a-z0-9 ]")

@@ -111,7 +111,9 @@ def normalize_text(s: str) -> str:
     """Return `s` in NFC with invisible characters dropped and whitespace collapsed."""
     if not s:
         return ""
-    s = unicodedata.normalize("NFC", _INVISIBLE.sub("", s))
+    s = _INVISIBLE.sub("", s)
+    if not s.isascii():  # ASCII is already NFC
+        s = unicodedata.normalize("NFC", s)
     return " ".join(s.split())
 
 
@@ -216,6 +218,13 @@ def _flush(line: list[object], result: list[Paragraph]) -> None:
         if not text:
             continue
         texts.append(text)
+        if not (bold or right):
+            continue
+        first = cell[0]
+        if all(chunk[1] == first[1] and chunk[2] == first[2] for chunk in cell):
+            # one style throughout: the text is not empty, so some chunk is visible
+            bold, right = bold and first[1], right and first[2]
+            continue
         visible = [chunk for chunk in cell if _INVISIBLE.sub("", chunk[0]).strip()]
         bold = bold and all(chunk[1] for chunk in visible)
         right = right and all(chunk[2] for chunk in visible)
