@@ -41,19 +41,12 @@ SETTINGS = {
 
 
 def write_registry(data: Path, url: str, portal: str = "replica", **extra: Any) -> None:
-    """A one-portal registry with test settings (short timeout, fast retries, no attachments).
-
-    `allowed_domains` names `host:port`: the spider's LinkExtractor compares the netloc, port
-    included, so without it no listing link of a portal on a non-default port is followed
-    (see `test_listing_links_are_followed_on_a_portal_with_a_port`).
-    """
+    """A one-portal registry with test settings (short timeout, fast retries, no attachments)."""
     data.mkdir(parents=True, exist_ok=True)
     settings = {**SETTINGS, **extra}
     lines = [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
-    netloc = urlsplit(url).netloc
     (data / "portals.toml").write_text(
-        f'[[portal]]\nid = "{portal}"\nurl = "{url}/"\nallowed_domains = ["{netloc}"]\n\n'
-        "[portal.settings]\n" + "\n".join(lines)
+        f'[[portal]]\nid = "{portal}"\nurl = "{url}/"\n\n[portal.settings]\n' + "\n".join(lines)
     )
 
 
@@ -301,11 +294,6 @@ def test_summary_counts_pages_given_up_not_attempts(faulty_crawl: dict[str, Any]
     assert failed == 5, line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LinkExtractor(allow_domains=[host]) compares the netloc with its port: a portal on "
-    "a non-default port gets no listing link followed (spider change needed)",
-)
 def test_listing_links_are_followed_on_a_portal_with_a_port(tmp_path: Path) -> None:
     with ReplicaPortal() as portal:
         run_cli("crawl", portal.url, data=tmp_path, timeout=120)
