@@ -23,11 +23,11 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from html import escape
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 if TYPE_CHECKING:
@@ -476,11 +476,6 @@ def xml_bomb(root: str, body: str, *, external: str | None = None) -> bytes:
     extra = f'<!ENTITY xxe SYSTEM "{external}">\n' if external else ""
     dtd = BILLION_LAUGHS_DTD.format(root=root, extra=extra)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + dtd + body).encode("utf-8")
-
-
-def faulty_paths(plan: FaultPlan) -> Mapping[str, Any]:
-    """The plan's faults by key (for reports)."""
-    return {key: entry.fault.kind for key, entry in plan.faults.items()}
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
