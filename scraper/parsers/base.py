@@ -7,7 +7,7 @@ import functools
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urldefrag, urljoin
 
@@ -26,6 +26,7 @@ __all__ = [
     "memoized",
     "needs_class",
     "page_marks",
+    "per_page",
     "split_signature",
 ]
 
@@ -347,6 +348,7 @@ class PageMarks:
     def __init__(self, doc: etree._Element) -> None:
         self.doc = doc
         self._matches: dict[str, bool] = {}
+        self._memo: dict[Any, Any] = {}
 
     @functools.cached_property
     def classes(self) -> str:
@@ -377,12 +379,33 @@ class PageMarks:
         """Return True if some class attribute contains one of `fragments`."""
         return any(f in self.classes for f in fragments)
 
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Return `compute()`, computed once per page for `key`."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
+
     def matches(self, xpath: str) -> bool:
         """Return True if `xpath` selects anything in the page (asked once per page)."""
         found = self._matches.get(xpath)
         if found is None:
             found = self._matches[xpath] = bool(select(self.doc, xpath))
         return found
+
+
+def per_page(function: Callable[[etree._Element], Any]) -> Callable[[etree._Element], Any]:
+    """Cache `function(doc)` for the page being parsed (detection and the parser both ask)."""
+
+    @functools.wraps(function)
+    def wrapper(doc: etree._Element) -> Any:
+        marks = getattr(_marks, "last", None)
+        if marks is None or marks.doc is not doc:
+            return function(doc)
+        return marks.remember(function, lambda: function(doc))
+
+    return wrapper
 
 
 def page_marks(doc: etree._Element) -> PageMarks:

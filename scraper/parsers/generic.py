@@ -27,6 +27,7 @@ from scraper.parsers.base import (
     memoized,
     meta_content,
     page_marks,
+    per_page,
     select,
     split_signature,
     strip_site_name,
@@ -650,6 +651,7 @@ class GenericPage:
 PLACE_DATE = re.compile(r"[^,\n]{2,40},\s*ngay\s+\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+\d{4}")
 
 
+@per_page
 def property_rows(doc: etree._Element) -> list[etree._Element]:
     """Return the rows of the first table labelled like a document's fields ("Số ký hiệu")."""
     for xpath in X.DOCUMENT_PROPERTY_TABLES:

@@ -14,6 +14,7 @@ from scraper.parsers.base import (
     label_pairs,
     memoized,
     meta_content,
+    per_page,
     select,
     strip_site_name,
 )
@@ -56,6 +57,7 @@ REQUIRED_LABELS = frozenset({"doc_number", "doc_type"})
 MISSING_VALUES = frozenset({"", "n/a", "na", "khong", "khong co"})
 
 
+@per_page
 def _fields_of(doc: lxml.html.HtmlElement) -> dict[str, etree._Element]:
     rows = select(doc, FIELD_ROWS)
     fields: dict[str, etree._Element] = {}

@@ -18,6 +18,7 @@ from scraper.parsers.base import (
     meta_content,
     needs_class,
     page_marks,
+    per_page,
     select,
 )
 from scraper.parsers.dates import parse_vietnamese_date
@@ -95,6 +96,7 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     return any(FIELD_LABELS.get(label_key(label)) == "doc_number" for label, _ in _pairs_of(doc))
 
 
+@per_page
 def _pairs_of(doc: lxml.html.HtmlElement) -> list[tuple[str, etree._Element]]:
     for xpath in FIELD_ROWS:
         rows = select(doc, xpath)
