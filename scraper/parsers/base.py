@@ -112,39 +112,44 @@ def _binary_reason(data: bytes) -> str | None:
 
 def decode_html(data: bytes, *, encoding: str | None = None) -> str:
     """Decode page bytes: BOM, then UTF-8 if valid, then the declared charset, then cp1258."""
+    return _decode_html(data, encoding)[0]
+
+
+def _decode_html(data: bytes, encoding: str | None) -> tuple[str, bool]:
+    """Return `decode_html(data)` and whether it is `data` read as UTF-8, whole."""
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF16_LE, "utf-16-le"),
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if data.startswith(bom):
-            return data[len(bom) :].decode(name, "replace")
+            return data[len(bom) :].decode(name, "replace"), False
     reason = _binary_reason(data)
     if reason:
         raise ParseError(f"not HTML: {reason}")
     # Valid UTF-8 with non-ASCII bytes is UTF-8 whatever the page declares: legacy bytes
     # almost never form valid multi-byte sequences by accident.
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), True
     except UnicodeDecodeError as exc:
         # a page cut in the middle of a character is still UTF-8
         if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
-            return data[: exc.start].decode("utf-8")
+            return data[: exc.start].decode("utf-8"), False
     for name in (_codec(encoding), _declared_charset(data)):
         if name and name not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be"):
             if name == "cp1252" and _VIETNAMESE_CP1258.search(data):
                 # "iso-8859-1" on a Vietnamese page: the bytes are Windows-1258 (đ, not ð)
                 name = "cp1258"
             try:
-                return data.decode(name)
+                return data.decode(name), False
             except UnicodeDecodeError:
                 continue
     for name in ("cp1258", "cp1252"):
         try:
-            return data.decode(name)
+            return data.decode(name), False
         except UnicodeDecodeError:
             continue
-    return data.decode("utf-8", "replace")
+    return data.decode("utf-8", "replace"), False
 
 
 _parsers = threading.local()
@@ -176,15 +181,16 @@ def load_html(html: str | bytes, *, encoding: str | None = None) -> lxml.html.Ht
         if len(data) > MAX_HTML_BYTES:
             logger.warning("page of %d bytes cut to %d before parsing", len(data), MAX_HTML_BYTES)
             data = data[:MAX_HTML_BYTES]
-        text = decode_html(data, encoding=encoding)
+        text, own_utf8 = _decode_html(data, encoding)
     elif isinstance(html, str):
-        text = html
+        text, own_utf8 = html, False
         if len(text) > MAX_HTML_BYTES:
             logger.warning("page of %d characters cut to %d", len(text), MAX_HTML_BYTES)
             text = text[:MAX_HTML_BYTES]
     else:
         raise ParseError(f"not HTML: got {type(html).__name__}")
-    text = text.lstrip("\ufeff")
+    if text.startswith("\ufeff"):
+        text, own_utf8 = text.lstrip("\ufeff"), False
     if not text or text.isspace():
         raise ParseError("empty input")
     if "\x00" in text[:_SNIFF_BYTES] and text[:_SNIFF_BYTES].count("\x00") * 10 > len(
@@ -193,8 +199,10 @@ def load_html(html: str | bytes, *, encoding: str | None = None) -> lxml.html.Ht
         raise ParseError("not HTML: binary data")
     if not _MARKUP.search(text[: 1024 * 1024]):
         raise ParseError("not HTML: no markup")
-    text = _XML_DECLARATION.sub("", text, count=1).replace("\x00", "")
-    data = text.encode("utf-8", "replace")
+    if _XML_DECLARATION.match(text) or "\x00" in text:
+        text, own_utf8 = _XML_DECLARATION.sub("", text, count=1).replace("\x00", ""), False
+    # bytes that are already this text in UTF-8 go to lxml as they are
+    data = data if own_utf8 else text.encode("utf-8", "replace")
     try:
         doc = etree.fromstring(data, _html_parser())
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
