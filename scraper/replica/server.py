@@ -558,6 +558,12 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 10
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except ConnectionError:  # the client reset or gave up (timeouts, injected faults)
+            self.close_connection = True
+
     def do_GET(self) -> None:
         self._serve(head=False)
 
