@@ -78,10 +78,12 @@ def hit_row(hit: Hit, columns: list[str]) -> list[str]:
 
 
 def write_csv(hits: Iterable[Hit], fh: IO[str], *, excel: bool = False) -> int:
-    """Write a header and one row per hit; return the number of rows (BOM first when `excel`)."""
+    """Write a header and one CRLF-ended row per hit; return the row count (BOM first when `excel`)."""
     if excel:
         fh.write(UTF8_BOM)
-    writer = csv.writer(fh, lineterminator="\r\n" if excel else "\n")
+    # RFC 4180 rows end in CRLF; with CRLF as the terminator, QUOTE_MINIMAL quotes every value
+    # holding a CR or an LF, so a bare CR inside a value cannot end the row in any reader.
+    writer = csv.writer(fh, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     columns = csv_columns()
     writer.writerow(columns)
     count = 0

@@ -5,7 +5,7 @@
 - `a OR b`, `a | b`: either (binds the two neighbouring terms); `-a`, `NOT a`: without.
 - `title:`, `body:` (any text), `author:`, `attachment:` take a word or a "phrase";
   `portal:`, `kind:`, `category:`, `year:` are exact keyword filters; `number:` a document number.
-- `tuyen*`: prefix (two letters at least).
+- `tuyen*`: prefix (two letters at least); `*` alone: every record (filters, sort, facets apply).
 - A document number (`45-CV/BTGTU`, `"công văn số 45-CV/BTGTU"`) finds that document first,
   then the records citing it (`doc_refs`, or the number written in their text).
 
@@ -35,6 +35,7 @@ TITLE_EXACT_BOOST = 2.0
 DOC_NUMBER_BOOST = 50.0
 DOC_REF_BOOST = 5.0
 MIN_PREFIX = 2
+MATCH_ALL = "*"
 
 # Field names users may type for text: `body` means any text of the record (title included).
 TEXT_QUERY_FIELDS = frozenset({"title", "body", "text", "author", "attachment", "attachments"})
@@ -55,7 +56,7 @@ _NOT_WORDS = frozenset({"NOT"})
 class Clause:
     """One unit of a parsed query before it becomes a Whoosh query."""
 
-    kind: str  # "word", "phrase", "prefix", "number", "keyword"
+    kind: str  # "word", "phrase", "prefix", "number", "keyword", "all"
     words: list[str]
     field: str | None = None
     exact: bool = False
@@ -72,6 +73,7 @@ class ParsedQuery:
     highlight_exact: set[str] = field(default_factory=set)
     highlight_prefixes: set[str] = field(default_factory=set)
     doc_numbers: list[str] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)
     understood: str = ""
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -122,6 +124,8 @@ def _clauses_for_value(
     value = value.strip()
     if not value:
         return []
+    if value == MATCH_ALL and not quoted and field_name is None:
+        return [Clause("all", [], negated=negated)]
     if field_name in KEYWORD_FIELDS:
         return [Clause("keyword", [value], field=field_name, negated=negated)]
     if field_name in NUMBER_FIELDS:
@@ -254,6 +258,8 @@ def _prefix_query(clause: Clause, exact: bool) -> wq.Query:
         return wq.Prefix("title" + suffix, stem)
     if clause.field == "author" and not exact:
         return wq.Prefix("author", stem)
+    if clause.field in ("attachment", "attachments") and not exact:
+        return wq.Prefix("attachments", stem)
     return _maybe(
         wq.Prefix("text" + suffix, stem), [wq.Prefix("title" + suffix, stem, boost=TITLE_BOOST)]
     )
@@ -271,6 +277,15 @@ def _phrase_query(clause: Clause, exact: bool) -> wq.Query:
     folded = [fold_word(w) for w in clause.words]
     if clause.field == "author":
         return wq.Phrase("author", folded)
+    if clause.field in ("attachment", "attachments"):
+        # Adjacency on the record's bigrams, every word in the attachments.
+        words_in = [wq.Term("attachments", w) for w in dict.fromkeys(folded)]
+        required = wq.And([_bigram_query(folded, "text_bi"), *words_in])
+        if exact:
+            required = wq.And(
+                [required, *(wq.Term("text_exact", exact_word(w)) for w in clause.words)]
+            )
+        return required
     if clause.field == "title":
         required = _bigram_query(folded, "title_bi")
         prefix = "title"
@@ -313,6 +328,8 @@ def _keyword_query(clause: Clause) -> wq.Query:
 def clause_query(clause: Clause, *, exact: bool = False) -> wq.Query:
     """The Whoosh query of one clause."""
     exact = exact or clause.exact
+    if clause.kind == "all":
+        return wq.Every()
     if clause.kind == "keyword":
         return _keyword_query(clause)
     if clause.kind == "number":
@@ -325,6 +342,8 @@ def clause_query(clause: Clause, *, exact: bool = False) -> wq.Query:
 
 
 def _describe(clause: Clause) -> str:
+    if clause.kind == "all":
+        return ("-" if clause.negated else "") + "everything"
     text = " ".join(clause.words)
     if clause.kind == "phrase":
         text = f'"{text}"'
@@ -367,12 +386,23 @@ def parse_query(text: str, *, exact: bool = False) -> ParsedQuery:
     return parsed
 
 
+def source_of(field_name: str | None) -> str:
+    """The record part a clause's field is scoped to (`title`, `attachment`, `author`), or ""."""
+    if field_name in ("attachment", "attachments"):
+        return "attachment"
+    if field_name in ("title", "author"):
+        return field_name
+    return ""
+
+
 def _collect_highlights(parsed: ParsedQuery, clause: Clause, exact: bool) -> None:
+    if clause.kind in ("word", "phrase", "prefix"):
+        parsed.scopes.append(source_of(clause.field))
     if clause.kind == "number":
         parsed.doc_numbers.append(clause.words[0])
         parsed.highlight_folded.update(fold_word(w) for w in words(clause.words[0]))
         return
-    if clause.kind == "keyword":
+    if clause.kind in ("keyword", "all"):
         return
     if clause.kind == "prefix":
         parsed.highlight_prefixes.add(fold_word(clause.words[0]))

@@ -341,12 +341,19 @@ def snippet_for(
     refs = {normalize_doc_number(str(r)) for r in record.get("doc_refs") or [] if r}
     if wanted & refs:
         matched_in.append("refs")
-    sources = (
+    sources = [
         ("title", record.get("title") or ""),
         ("body", "\n\n".join(t for t in (record.get("summary"), record.get("body")) if t)),
         ("attachment", attachments_text(record)),
         ("author", " ".join(str(v) for v in (record.get("author"), record.get("signer")) if v)),
-    )
+    ]
+    # A field-scoped clause (`attachment:`, `title:`, `author:`) matched in that field: it
+    # comes first, gives the snippet, and when every clause is scoped, only those fields count.
+    scoped = [s for s in dict.fromkeys(parsed.scopes) if s]
+    if scoped:
+        first = [src for name in scoped for src in sources if src[0] == name]
+        rest = [] if all(parsed.scopes) else [src for src in sources if src[0] not in scoped]
+        sources = first + rest
     snippet: list[tuple[str, bool]] = []
     title_parts: list[tuple[str, bool]] = []
     for name, raw in sources:
@@ -359,7 +366,7 @@ def snippet_for(
         matched_in.append(name)
         if name == "title":
             title_parts = parts
-        elif not snippet and name in ("body", "attachment"):
+        if not snippet and (name in ("body", "attachment") or name in scoped):
             snippet = parts
     if not snippet:
         body = nfc("\n\n".join(t for t in (record.get("summary"), record.get("body")) if t))

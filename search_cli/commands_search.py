@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,14 @@ def _marks() -> tuple[str, str]:
 
 
 def _date(record: dict[str, Any]) -> str:
-    published = record.get("published") or ""
+    """`2021-01-26 17:00` when the record has a time (as the page gave it), else `2021-01-26`."""
+    published = str(record.get("published") or "")
+    if len(published) > 10 and published[10] in "T ":
+        try:
+            when = datetime.fromisoformat(published.replace("Z", "+00:00"))
+        except ValueError:
+            return published[:10]
+        return when.strftime("%Y-%m-%d %H:%M")
     return published[:10]
 
 
@@ -197,8 +205,8 @@ def search_command(
 ) -> None:
     """Search the archive: words, "phrases", OR, -word, field:value, prefix*, document numbers.
 
-    Fields: title, body, author, portal, category, kind, number, year; =word or --exact for
-    accents (đảng is not đang).
+    Fields: title, body, author, attachment, portal, category, kind, number, year; =word or
+    --exact for accents (đảng is not đang); '*' alone is every record.
 
     Example: govarchive search '"đại hội" 45-CV/BTGTU' --from 2020 --sort newest
     """
@@ -276,6 +284,8 @@ def export_command(
     ctx: click.Context, query: str, output: Path, excel: bool, **kwargs: Any
 ) -> None:
     """Write every hit of a query, every field, to CSV or JSONL.
+
+    QUERY '*' means every record (with the filters): govarchive export '*' --portal tayninh -o all.csv
 
     Example: govarchive export 'number:45-CV/BTGTU' -o hits.csv --excel
     """

@@ -182,3 +182,80 @@ def test_every_command_has_an_example() -> None:
         command = cli.get_command(ctx, name)
         assert command is not None, name
         assert "Example:" in (command.help or "")
+
+
+def strict_rfc4180_rows(text: str) -> list[list[str]]:
+    """Parse CSV as RFC 4180 says, strictly: CRLF ends a row; a bare CR or LF is only legal quoted."""
+    rows: list[list[str]] = []
+    row: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] == '"':
+            j, value = i + 1, []
+            while True:
+                k = text.index('"', j)
+                value.append(text[j:k])
+                if text.startswith('""', k):
+                    value.append('"')
+                    j = k + 2
+                    continue
+                i = k + 1
+                break
+            field = "".join(value)
+        else:
+            j = i
+            while j < n and text[j] not in ",\r\n":
+                j += 1
+            field, i = text[i:j], j
+            assert '"' not in field, f"quote inside an unquoted field: {field!r}"
+        row.append(field)
+        if text.startswith(",", i):
+            i += 1
+        elif text.startswith("\r\n", i):
+            rows.append(row)
+            row = []
+            i += 2
+        else:
+            assert i == n, f"bare line break outside quotes at {i}: {text[i : i + 10]!r}"
+    if row:
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("value", ["a\rb", "a\nb", "a\r\nb", "x\r", "\r=1+1 thử"])
+def test_csv_values_with_line_breaks_keep_the_row_whole(tmp_path: Path, value: str) -> None:
+    from indexer.index import index_records
+    from scraper.record import empty_record
+
+    record = empty_record("https://example.gov.vn/tin-tuc/cr-1.html")
+    record.update(kind="article", title=value, body="thử nghiệm " + value, portal="example")
+    index_records(tmp_path / "index", [record])
+    out = io.StringIO(newline="")
+    assert write_csv(iter_hits(tmp_path / "index", "thử nghiệm"), out) == 1
+    text = out.getvalue()
+    expected = neutralize_formula(value)
+    for rows in (
+        list(csv.reader(io.StringIO(text, newline=""))),
+        list(csv.reader(io.StringIO(text, newline=""), strict=True)),
+        strict_rfc4180_rows(text),
+    ):
+        assert len(rows) == 2
+        assert rows[1][rows[0].index("title")] == expected
+        assert rows[1][rows[0].index("body")] == "thử nghiệm " + value
+
+
+def test_cli_export_star_writes_every_record_of_a_portal(data_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "all.csv"
+    result = run(data_dir, "export", "*", "--portal", "tayninh", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(target.open(encoding="utf-8", newline="")))
+    assert {r["url"] for r in rows} == {url_of("hoa-binh-3"), url_of("hoa-binh-4")}
+    result = run(data_dir, "search", "*", "--format", "json", "--all")
+    assert len(result.stdout.splitlines()) == len(CORPUS)
+
+
+def test_cli_table_shows_the_time_when_the_record_has_one(data_dir: Path) -> None:
+    out = run(data_dir, "search", "kỷ niệm", "--limit", "5").stdout
+    assert "2021-01-26 17:00 |" in out  # tuyen-truyen-7 has a time
+    assert "2021-01-21 |" in out  # the dispatch has a bare date
+    assert "2021-01-21 00:00" not in out

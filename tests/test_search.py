@@ -171,7 +171,7 @@ def test_junk_around_words_is_cleaned_not_an_error(index_dir: Path, query: str) 
     assert url_of("dai-hoi-dang-bo-1") in urls(search(index_dir, query))
 
 
-@pytest.mark.parametrize("query", ["", "   ", '"', "::", "()", "*", "-", "OR", "title:"])
+@pytest.mark.parametrize("query", ["", "   ", '"', "::", "()", "-", "OR", "title:"])
 def test_query_with_nothing_searchable_is_a_clear_error(index_dir: Path, query: str) -> None:
     with pytest.raises(QueryError, match="nothing to search for"):
         search(index_dir, query)
@@ -229,3 +229,74 @@ def test_hit_carries_the_full_record(index_dir: Path) -> None:
 def test_missing_index_raises(tmp_path: Path) -> None:
     with pytest.raises(NoIndexError):
         search(tmp_path / "nothing", "đảng")
+
+
+def test_star_alone_matches_every_record_with_filters_sort_and_facets(index_dir: Path) -> None:
+    everything = search(index_dir, "*", limit=100, facets=True)
+    assert everything.total == len(CORPUS)
+    assert sum(everything.facets["portal"].values()) == len(CORPUS)
+    assert everything.understood == "everything"
+    tayninh = search(index_dir, "*", portal="tayninh", sort="newest", limit=100)
+    assert set(urls(tayninh)) == {url_of("hoa-binh-3"), url_of("hoa-binh-4")}
+    assert urls(tayninh)[0] == url_of("hoa-binh-4")
+    without = search(index_dir, "* -đảng", limit=100)
+    assert without.total == len(CORPUS) - search(index_dir, "đảng").total
+    assert search(index_dir, "* portal:antinh").total == 3
+
+
+def _attachment_index(index_dir: Path) -> Path:
+    from indexer.index import index_records
+    from scraper.record import empty_record
+
+    record = empty_record(
+        "https://example.gov.vn/news/nao-vet-1.html",
+        kind="article",
+        portal="example",
+        title="Nạo vét kênh tiêu",
+        body="Huyện triển khai nạo vét kênh mương trước mùa mưa lũ, bảo đảm tiêu thoát nước.",
+        attachments=[
+            {
+                "url": "https://example.gov.vn/uploads/ke-hoach.pdf",
+                "title": "Kế hoạch.pdf",
+                "text": "Phụ lục: khối lượng nạo vét dự kiến 12.000 m3 bùn đất tại kênh N8.",
+            }
+        ],
+    )
+    other = empty_record(
+        "https://example.gov.vn/news/nao-vet-2.html",
+        kind="article",
+        portal="example",
+        title="Nạo vét luồng lạch",
+        body="Công tác nạo vét luồng lạch được thực hiện.",
+    )
+    index_records(index_dir, [record, other])
+    return index_dir
+
+
+@pytest.mark.parametrize(
+    "query", ["attachment:nạo vét", "attachment:nao attachment:vet", 'attachment:"nạo vét"']
+)
+def test_attachment_field_query_matches_and_snippets_the_attachment(
+    tmp_path: Path, query: str
+) -> None:
+    index_dir = _attachment_index(tmp_path / "index")
+    results = search(index_dir, query)
+    assert urls(results) == ["https://example.gov.vn/news/nao-vet-1.html"]
+    hit = results.hits[0]
+    assert hit.match_in == "attachment"
+    assert hit.snippet.startswith("Phụ lục") or "12.000 m3" in hit.snippet
+    assert "«nạo» «vét»" in hit.highlighted()
+
+
+def test_unscoped_query_still_prefers_title_then_body(tmp_path: Path) -> None:
+    index_dir = _attachment_index(tmp_path / "index")
+    hit = search(index_dir, "nạo vét kênh").hits[0]
+    assert hit.matched_in[:3] == ["title", "body", "attachment"]
+    assert hit.snippet.startswith("Huyện triển khai")
+
+
+def test_title_field_query_takes_the_snippet_from_the_title(tmp_path: Path) -> None:
+    index_dir = _attachment_index(tmp_path / "index")
+    hit = search(index_dir, "title:luồng").hits[0]
+    assert hit.matched_in == ["title"]
+    assert "«luồng»" in hit.highlighted()

@@ -45,3 +45,11 @@ def test_negation_forms() -> None:
     assert parse_query("đảng -bộ").understood == parse_query("đảng NOT bộ").understood == "đảng -bộ"
     only_negative = parse_query("-covid")
     assert "Every" in type(only_negative.query.a).__name__ or "*" in str(only_negative.query)
+
+
+def test_star_alone_is_every_record() -> None:
+    from whoosh import query as wq
+
+    assert parse_query("*").query == wq.Every()
+    assert parse_query(" * ").understood == "everything"
+    assert parse_query("* portal:tayninh").understood == "everything portal:tayninh"
