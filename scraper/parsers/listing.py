@@ -137,15 +137,16 @@ def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True if `doc` is a home, category or listing page rather than one item."""
     if is_detail_url(url):
         return False
-    found = sum(1 for _ in islice(_iter_listing_links(doc, url), MIN_LISTING_LINKS))
-    if not found:
-        return False
     path = urlsplit(url).path.lower()
-    if HOME_PATHS.match(path) and not parse_qs(urlsplit(url).query).get("op"):
-        return True
-    if LISTING_PATH.search(path) or _is_nukeviet(doc):
-        return True
-    return found >= MIN_LISTING_LINKS and _largest_text_block(doc) < MAX_LISTING_TEXT_BLOCK
+    home = HOME_PATHS.match(path) and not parse_qs(urlsplit(url).query).get("op")
+    if home or LISTING_PATH.search(path) or _is_nukeviet(doc):
+        # a home or listing page by its address or CMS: one article link is enough
+        return next(_iter_listing_links(doc, url), None) is not None
+    # otherwise many links and no article-sized text; the text is cheaper to measure
+    if _largest_text_block(doc) >= MAX_LISTING_TEXT_BLOCK:
+        return False
+    found = sum(1 for _ in islice(_iter_listing_links(doc, url), MIN_LISTING_LINKS))
+    return found >= MIN_LISTING_LINKS
 
 
 def listing_record(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
