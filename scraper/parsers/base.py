@@ -24,6 +24,7 @@ __all__ = [
     "decode_html",
     "load_html",
     "memoized",
+    "needs",
     "needs_class",
     "page_marks",
     "per_page",
@@ -383,9 +384,39 @@ class PageMarks:
         """The `href` of every `<base>` of the page."""
         return _BASE_HREFS(self.doc)  # type: ignore[return-value]
 
+    @functools.cached_property
+    def resources(self) -> dict[str, str]:
+        """Script `src`, script text, link `href`, meta `content`, input `name`: one per line.
+
+        One walk over those elements instead of one XPath scan per CMS marker.
+        """
+        found: dict[str, list[str]] = {kind: [] for kind in RESOURCE_KINDS}
+        for el in self.doc.iter("script", "link", "meta", "input"):
+            tag = el.tag
+            if tag == "script":
+                found["src"].append(el.get("src") or "")
+                found["script"].append("".join(el.itertext()))
+            elif tag == "link":
+                found["href"].append(el.get("href") or "")
+            elif tag == "meta":
+                found["content"].append(el.get("content") or "")
+            else:
+                found["name"].append(el.get("name") or "")
+        return {kind: "\n".join(values) for kind, values in found.items()}
+
     def any_class(self, *fragments: str) -> bool:
         """Return True if some class attribute contains one of `fragments`."""
         return any(f in self.classes for f in fragments)
+
+    def has(self, kind: str, fragment: str) -> bool:
+        """Return True if the page may hold `fragment` as `kind` (see `needs`)."""
+        if kind == "class":
+            return fragment in self.classes
+        if kind == "id":
+            return fragment in self.ids
+        if kind == "id-prefix":
+            return any(i.startswith(fragment) for i in self.ids)
+        return fragment in self.resources[kind]
 
     def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
         """Return `compute()`, computed once per page for `key`."""
@@ -455,25 +486,33 @@ def compiled_xpath(xpath: str) -> etree.XPath:
     return etree.XPath(xpath)
 
 
-_CLASS_NEEDS: dict[str, tuple[str, ...]] = {}
+RESOURCE_KINDS = ("src", "script", "href", "content", "name")
+"""What `PageMarks.resources` collects: script src and text, link href, meta content, input name."""
+_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def needs(xpath: str, *alternatives: tuple[str, str]) -> str:
+    """Return `xpath`, noted as selecting nothing on a page that has none of `alternatives`.
+
+    An alternative is `(kind, fragment)`: "class" (in some class attribute), "id" (an id),
+    "id-prefix" (the start of an id), or one of `RESOURCE_KINDS` (in some such value).
+    `select(doc, xpath)` on the page being parsed skips the scan when `PageMarks` shows none.
+    """
+    _NEEDS[xpath] = alternatives
+    return xpath
 
 
 def needs_class(xpath: str, *fragments: str) -> str:
-    """Return `xpath`, noted as selecting nothing where no class attribute has a `fragment`.
-
-    `select(doc, xpath)` on the page being parsed then skips the scan when `PageMarks`
-    shows none of them.
-    """
-    _CLASS_NEEDS[xpath] = fragments
-    return xpath
+    """Return `xpath`, noted as selecting nothing where no class attribute has a `fragment`."""
+    return needs(xpath, *(("class", f) for f in fragments))
 
 
 def select(el: etree._Element, xpath: str) -> list[Any]:
     """Return `el.xpath(xpath)`, compiling each selector once per process."""
-    fragments = _CLASS_NEEDS.get(xpath)
-    if fragments is not None:
+    alternatives = _NEEDS.get(xpath)
+    if alternatives is not None:
         marks = getattr(_marks, "last", None)
-        if marks is not None and marks.doc is el and not marks.any_class(*fragments):
+        if marks is not None and marks.doc is el and not any(marks.has(*a) for a in alternatives):
             return []
     return compiled_xpath(xpath)(el)  # type: ignore[return-value]
 

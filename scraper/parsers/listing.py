@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from scraper.parsers.base import select
+from scraper.parsers.base import needs, select
 
 __all__ = ["is_detail_url", "is_listing", "listing_links", "listing_record"]
 
@@ -46,8 +46,11 @@ EXCLUDED_OPS = re.compile(r"^(?:print|rss|search|tag|sendmail|savefile|download)
 NUKEVIET_GENERATOR = (
     "//meta[@name='generator'][starts-with(translate(@content, 'NUKEVIT', 'nukevit'), 'nukeviet')]"
 )
-NUKEVIET_MARKUP = (
-    "//*[@id='timeoutsess' or contains(@class, 'nv-')] | //script[contains(@src, 'nv_')]"
+NUKEVIET_MARKUP = needs(
+    "//*[@id='timeoutsess' or contains(@class, 'nv-')] | //script[contains(@src, 'nv_')]",
+    ("id", "timeoutsess"),
+    ("class", "nv-"),
+    ("src", "nv_"),
 )
 HOME_PATHS = re.compile(r"^/(?:[a-z]{2}/?)?(?:index\.php)?$")
 LISTING_PATH = re.compile(r"/page-\d+/?$|/(?:news|tin-tuc|laws|van-ban|dispatch|cong-van)/?$")

@@ -14,6 +14,7 @@ from scraper.parsers.base import (
     has_class,
     memoized,
     meta_content,
+    needs,
     needs_class,
     page_marks,
     select,
@@ -37,10 +38,10 @@ CMS_NAME = "nukeviet_news"
 
 GENERATOR_PREFIX = "nukeviet"
 NUKEVIET_MARKUP = (
-    "//*[@id='timeoutsess']",
-    "//script[contains(@src, 'nv_')]",
-    "//*[@id='news-bodyhtml']",
-    f"//*[{has_class('news_column')}]",
+    needs("//*[@id='timeoutsess']", ("id", "timeoutsess")),
+    needs("//script[contains(@src, 'nv_')]", ("src", "nv_")),
+    needs("//*[@id='news-bodyhtml']", ("id", "news-bodyhtml")),
+    needs_class(f"//*[{has_class('news_column')}]", "news_column"),
 )
 NEWS_ARTICLE_TYPES = frozenset({"http://schema.org/NewsArticle", "https://schema.org/NewsArticle"})
 ARTICLE_ROOTS = (

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from scraper.parsers.base import has_class, needs_class
+from scraper.parsers.base import has_class, needs, needs_class
 
 KENTICO_MARKUP = (
-    "//meta[@name='generator'][contains(@content, 'Kentico')]",
-    "//input[@name='__CMSCsrfToken']",
-    "//script[contains(@src, '/CMSPages/')] | //link[contains(@href, '/CMSPages/')]",
+    needs("//meta[@name='generator'][contains(@content, 'Kentico')]", ("content", "Kentico")),
+    needs("//input[@name='__CMSCsrfToken']", ("name", "__CMSCsrfToken")),
+    needs(
+        "//script[contains(@src, '/CMSPages/')] | //link[contains(@href, '/CMSPages/')]",
+        ("src", "/CMSPages/"),
+        ("href", "/CMSPages/"),
+    ),
     needs_class(
         "//ul[contains(@class, 'CMSListMenu')] | //a[contains(@class, 'CMSBreadCrumbs')]",
         "CMSListMenu",

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import re
 
-from scraper.parsers.base import has_class, needs_class
+from scraper.parsers.base import has_class, needs, needs_class
 
 LIFERAY_MARKUP = (
-    "//script[contains(@src, '/html/js/barebone.jsp') or contains(@src, '/html/js/everything.jsp')"
-    " or contains(@src, '/o/frontend-js-web/')]",
-    "//link[contains(@href, '/o/frontend-css-web/') or contains(@href, 'themeId=')]",
-    "//div[starts-with(@id, 'p_p_id_')]",
+    needs(
+        "//script[contains(@src, '/html/js/barebone.jsp') or contains(@src, "
+        "'/html/js/everything.jsp') or contains(@src, '/o/frontend-js-web/')]",
+        ("src", "/html/js/barebone.jsp"),
+        ("src", "/html/js/everything.jsp"),
+        ("src", "/o/frontend-js-web/"),
+    ),
+    needs(
+        "//link[contains(@href, '/o/frontend-css-web/') or contains(@href, 'themeId=')]",
+        ("href", "/o/frontend-css-web/"),
+        ("href", "themeId="),
+    ),
+    needs("//div[starts-with(@id, 'p_p_id_')]", ("id-prefix", "p_p_id_")),
     needs_class("//div[contains(@class, 'portlet-boundary')]", "portlet-boundary"),
-    "//script[not(@src)][contains(., 'Liferay.Portlet') or contains(., 'Liferay.ThemeDisplay')]",
+    needs(
+        "//script[not(@src)][contains(., 'Liferay.Portlet') or contains(., 'Liferay.ThemeDisplay')]",
+        ("script", "Liferay.Portlet"),
+        ("script", "Liferay.ThemeDisplay"),
+    ),
 )
 """Any of these marks a page rendered by Liferay Portal."""
 

@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
-from scraper.parsers.base import has_class, needs_class
+from scraper.parsers.base import has_class, needs, needs_class
 
 SHAREPOINT_MARKUP = (
-    "//meta[@name='GENERATOR' or @name='generator'][contains(@content, 'SharePoint')]",
-    "//script[not(@src)][contains(., '_spPageContextInfo')]",
-    "//script[contains(@src, '/_layouts/')] | //link[contains(@href, '/_layouts/')]",
-    "//div[@id='s4-workspace'] | //input[@id='__REQUESTDIGEST' or "
-    "@id='MSOWebPartPage_PostbackSource']",
+    needs(
+        "//meta[@name='GENERATOR' or @name='generator'][contains(@content, 'SharePoint')]",
+        ("content", "SharePoint"),
+    ),
+    needs(
+        "//script[not(@src)][contains(., '_spPageContextInfo')]", ("script", "_spPageContextInfo")
+    ),
+    needs(
+        "//script[contains(@src, '/_layouts/')] | //link[contains(@href, '/_layouts/')]",
+        ("src", "/_layouts/"),
+        ("href", "/_layouts/"),
+    ),
+    needs(
+        "//div[@id='s4-workspace'] | //input[@id='__REQUESTDIGEST' or "
+        "@id='MSOWebPartPage_PostbackSource']",
+        ("id", "s4-workspace"),
+        ("id", "__REQUESTDIGEST"),
+        ("id", "MSOWebPartPage_PostbackSource"),
+    ),
 )
-ASPNET_MARKUP = ("//input[@name='__VIEWSTATE']", "//form[@id='aspnetForm']")
+ASPNET_MARKUP = (
+    needs("//input[@name='__VIEWSTATE']", ("name", "__VIEWSTATE")),
+    needs("//form[@id='aspnetForm']", ("id", "aspnetForm")),
+)
 KENTICO_MARKUP = (
-    "//input[@name='__CMSCsrfToken']",
-    "//script[contains(@src, '/CMSPages/')] | //link[contains(@href, '/CMSPages/')]",
-    "//meta[@name='generator'][contains(@content, 'Kentico')]",
+    needs("//input[@name='__CMSCsrfToken']", ("name", "__CMSCsrfToken")),
+    needs(
+        "//script[contains(@src, '/CMSPages/')] | //link[contains(@href, '/CMSPages/')]",
+        ("src", "/CMSPages/"),
+        ("href", "/CMSPages/"),
+    ),
+    needs("//meta[@name='generator'][contains(@content, 'Kentico')]", ("content", "Kentico")),
 )
 """Kentico is ASP.NET too: these pages belong to the Kentico parser."""
 
