@@ -65,11 +65,33 @@ def build_index(index_dir: Path, count: int) -> float:
     return time.perf_counter() - started
 
 
-def search_paths(seed: int = 11) -> Iterator[str]:
+def sampled_queries(sample: int = 5000, count: int = 40, seed: int = 20261126) -> list[str]:
+    """Queries drawn from the corpus as bench/search.py draws them: words (half frequent, half
+    mid-frequency), two-word ANDs, quoted two-syllable phrases, document numbers; plus the
+    accentless forms of a quarter of the words, as researchers type them."""
+    import tempfile
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from search import pick_queries  # bench/search.py
+
+    from indexer.analysis import fold_text
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sample.jsonl"
+        with open(path, "w", encoding="utf-8") as fh:
+            for record in make_records(sample):  # the same records as the index's first `sample`
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        picked = pick_queries(path, random.Random(seed), count)
+    queries = [*picked["word"], *picked["two_words"], *picked["phrase"], *picked["doc_number"]]
+    queries += [fold_text(w) for w in picked["word"][::4]]
+    return queries
+
+
+def search_paths(queries: tuple[str, ...] | list[str] = QUERIES, seed: int = 11) -> Iterator[str]:
     """An endless mix of search-page URLs: queries × filters × sorts × pages."""
     rng = random.Random(seed)
     while True:
-        params: dict[str, str] = {"q": rng.choice(QUERIES)}
+        params: dict[str, str] = {"q": rng.choice(queries)}
         roll = rng.random()
         if roll < 0.2:
             params["portal"] = rng.choice(PORTALS)
@@ -157,10 +179,18 @@ def run_load(
     max_requests: int,
     seed: int = 11,
     fixed_path: str | None = None,
+    queries: list[str] | tuple[str, ...] = QUERIES,
+    pool: list[str] | None = None,
 ) -> LoadResult:
     """`clients` threads requesting search pages until `duration` s or `max_requests` requests."""
     result = LoadResult()
-    paths = itertools.repeat(fixed_path) if fixed_path else search_paths(seed)
+    if fixed_path:
+        paths: Iterator[str] = itertools.repeat(fixed_path)
+    elif pool:
+        rng = random.Random(seed)
+        paths = (rng.choice(pool) for _ in itertools.count())
+    else:
+        paths = search_paths(queries, seed)
     lock = threading.Lock()
     budget = [max_requests]
     deadline = time.perf_counter() + duration
@@ -281,14 +311,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--path", help="request only this path (e.g. /robots.txt: the HTTP stack's ceiling)"
     )
+    parser.add_argument(
+        "--mix",
+        choices=("sampled", "frequent"),
+        default="sampled",
+        help="sampled: queries drawn from the corpus like bench/search.py; frequent: 10 very common ones",
+    )
+    parser.add_argument(
+        "--distinct",
+        type=int,
+        default=0,
+        help="draw from this many distinct pages (a working set; 0: an endless mix)",
+    )
+    parser.add_argument(
+        "--warm", action="store_true", help="request each page of the --distinct set once first"
+    )
     args = parser.parse_args(argv)
 
     info = ensure_index(args.data, args.records, rebuild=args.rebuild)
+    queries = sampled_queries() if args.mix == "sampled" else list(QUERIES)
     process, host, port = start_server(args.data, args.workers, args.cache_pages)
     try:
         for query in QUERIES:  # warm the page cache and each worker's imports
             for _ in range(args.workers):
                 fetch(host, port, "/?" + urllib.parse.urlencode({"q": query}))
+        pool: list[str] | None = None
+        if args.distinct:
+            generator = search_paths(queries)
+            pool = []
+            while len(pool) < args.distinct:
+                path = next(generator)
+                if path not in pool:
+                    pool.append(path)
+        if args.warm and pool:
+            for path in pool:  # the page cache's steady state (one worker holds one cache)
+                fetch(host, port, path)
         load_before = os.getloadavg()
         cpu_before = cpu_seconds(process.pid)
         result = run_load(
@@ -298,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
             duration=args.duration,
             max_requests=args.max_requests,
             fixed_path=args.path,
+            queries=queries,
+            pool=pool,
         )
         server_cpu = cpu_seconds(process.pid) - cpu_before
     finally:
@@ -308,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
         "clients": args.clients,
         "workers": args.workers,
         "cache_pages": args.cache_pages,
-        "path": args.path or "search mix",
+        "path": args.path or f"search pages, {args.mix} mix of {len(queries)} queries",
+        "distinct_pages": args.distinct or "unbounded",
+        "warm": args.warm,
         "machine": machine(),
         "load_average_before": [round(x, 1) for x in load_before],
         **info,
