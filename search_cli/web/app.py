@@ -74,6 +74,7 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ('author:"Thanh Vi"', "theo tác giả hoặc người ký"),
     ("45-CV/BTGTU", "theo số hiệu văn bản"),
     ("chuyển*", "theo tiền tố"),
+    ("*", "mọi bản ghi: dùng cùng bộ lọc cổng, loại, ngày"),
 )
 FIELD_LABELS = {
     "url": "Địa chỉ gốc",
