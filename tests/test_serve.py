@@ -377,6 +377,31 @@ def test_search_pages_are_cached_until_the_index_changes(tmp_path: Path) -> None
     assert "<strong>2</strong> kết quả" in fresh.text
 
 
+def test_facets_are_counted_once_per_query_and_filters(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import search_cli.web.app as web_app
+
+    asked: list[bool] = []
+    real_search = web_app.search
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs["facets"])
+        return real_search(*args, **kwargs)
+
+    monkeypatch.setattr(web_app, "search", spy)
+    app = SearchApp(archive.layout)
+    first = call(app, search_url(q="dai hoi", limit=5))
+    second = call(app, search_url(q="dai hoi", limit=5, page=2, sort="newest"))
+    other = call(app, search_url(q="dai hoi", portal="tayninh"))
+    assert asked == [True, False, True]
+    facets = [
+        p.text.split("</aside>")[0].split('aria-label="Lọc kết quả"')[1] for p in (first, second)
+    ]
+    assert facets[0] == facets[1].replace("sort=newest&amp;", "").replace("&amp;sort=newest", "")
+    assert "portal=trangbang" not in other.text.split("</aside>")[0]
+
+
 def test_page_cache_can_be_turned_off(archive: Archive) -> None:
     app = SearchApp(archive.layout, cache_pages=0)
     call(app, search_url(q="dai hoi"))

@@ -12,7 +12,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from pathlib import Path
@@ -372,6 +372,7 @@ class SearchApp:
         self.env = build_environment()
         self.portal_names = PortalNames(layout.portals)
         self.cache = PageCache(cache_pages)
+        self.facet_cache = PageCache(cache_pages)  # facets do not change with page or sort
         self.lookup = CaptureLookup(layout.state / "captures.sqlite", fallback=self._locate_records)
         self.routes: dict[str, Callable[[Request], Response]] = {
             "/": self.search_page,
@@ -478,6 +479,8 @@ class SearchApp:
         cached = self.cache.get(key)
         if cached is not None:
             return Response(200, cached, [("X-Cache", "hit")])
+        facet_key = (replace(params, page=1, sort="relevance", limit=1).query_string(), key[1])
+        known_facets = self.facet_cache.get(facet_key) if key[1] is not None else None
         started = time.perf_counter()
         try:
             results = search(
@@ -485,7 +488,7 @@ class SearchApp:
                 params.q,
                 page=params.page,
                 limit=params.limit,
-                facets=True,
+                facets=known_facets is None,
                 **params.search_kwargs(),
             )
         except QueryError:
@@ -501,6 +504,11 @@ class SearchApp:
             return self.no_index_page(params)
         except ValueError as exc:
             raise HTTPError(400, str(exc)) from None
+        if known_facets is None:
+            if key[1] is not None:
+                self.facet_cache.put(facet_key, results.facets)
+        else:
+            results.facets = known_facets
         searched = time.perf_counter()
         response = self.render(
             "search.html",

@@ -30,16 +30,16 @@ def index_generation(index_dir: Path) -> tuple[Any, ...] | None:
 
 
 class PageCache:
-    """Rendered pages by (parameters, index generation); `size` 0 turns it off."""
+    """Rendered pages (or facet counts) by (parameters, index generation); `size` 0: off."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._pages: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._pages: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[Any, ...]) -> bytes | None:
+    def get(self, key: tuple[Any, ...]) -> Any:
         """The cached page for `key`, or None."""
         if not self.size:
             return None
@@ -52,7 +52,7 @@ class PageCache:
             self.hits += 1
             return page
 
-    def put(self, key: tuple[Any, ...], page: bytes) -> None:
+    def put(self, key: tuple[Any, ...], page: Any) -> None:
         """Keep `page` for `key`, dropping the least recently used beyond `size`."""
         if not self.size:
             return
