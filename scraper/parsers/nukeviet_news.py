@@ -49,7 +49,7 @@ ARTICLE_ROOTS = (
     "//*[@itemtype][@itemtype='http://schema.org/NewsArticle' or "
     "@itemtype='https://schema.org/NewsArticle']",
     needs_class(f"//*[{has_class('newsdetail')}]", "newsdetail"),
-    "//*[@id='news_detail']",
+    needs("//*[@id='news_detail']", ("id", "news_detail")),
     f"//*[{has_class('news_column')}][.//*[@id='news-bodyhtml' or {has_class('bodytext')}]]",
 )
 TITLE = (
@@ -84,9 +84,11 @@ BREADCRUMBS = (
     needs_class(f"//*[{has_class('breadcrumb')}]//li", "breadcrumb"),
 )
 TAG_CONTAINERS = (
+    # the elements under `.news_column` with an `em`/`i` icon child of class fa-tags, found
+    # from the few icons up rather than by testing the children of every element
     needs_class(
-        f"//*[{has_class('news_column')}]"
-        "//*[em[contains(@class, 'fa-tags')] or i[contains(@class, 'fa-tags')]]",
+        "(//em | //i)[contains(@class, 'fa-tags')]"
+        f"/parent::*[ancestor::*[{has_class('news_column')}]]",
         "fa-tags",
     ),
     needs_class(f"//*[{has_class('news_column')}]//*[{has_class('keywords')}]", "keywords"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scraper.parsers.base import has_class, needs_class
+from scraper.parsers.base import has_class, needs, needs_class
 
 # ---- page chrome: never part of an article ----------------------------------------------------
 
@@ -156,10 +156,10 @@ DOCUMENT_TITLE = (
     "//h1",
 )
 DOCUMENT_TEXT = (
-    "//*[@id='toanvancontent']",
+    needs("//*[@id='toanvancontent']", ("id", "toanvancontent")),
     needs_class(f"//*[{has_class('toanvancontent')}]", "toanvancontent"),
     needs_class(f"//*[{has_class('fulltext')}]", "fulltext"),
-    "//*[@id='divContentDoc']",
+    needs("//*[@id='divContentDoc']", ("id", "divContentDoc")),
     needs_class(f"//*[{has_class('content1')}]", "content1"),
 )
 DOCUMENT_ATTACHMENTS = (

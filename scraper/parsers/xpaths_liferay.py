@@ -77,7 +77,7 @@ NOT_BODY = (
 )
 
 BREADCRUMBS = (
-    "//*[@id='breadcrumbs']//li",
+    needs("//*[@id='breadcrumbs']//li", ("id", "breadcrumbs")),
     needs_class(f"//*[{has_class('breadcrumb')}]//li", "breadcrumb"),
 )
 

@@ -42,9 +42,9 @@ KENTICO_MARKUP = (
 
 # ---- articles ---------------------------------------------------------------------------------
 
-ARTICLE_SUMMARY = "//*[@id='divArticleDescription1']"
-ARTICLE_BODY = "//*[@id='divArticleDescription2']"
-ARTICLE_BYLINE = "//*[@id='divArticleDescription3']"
+ARTICLE_SUMMARY = needs("//*[@id='divArticleDescription1']", ("id", "divArticleDescription1"))
+ARTICLE_BODY = needs("//*[@id='divArticleDescription2']", ("id", "divArticleDescription2"))
+ARTICLE_BYLINE = needs("//*[@id='divArticleDescription3']", ("id", "divArticleDescription3"))
 ARTICLE_TITLE = (
     "//*[contains(@id, '_lblTitle')]",
     needs_class(
