@@ -20,6 +20,7 @@ from whoosh.util.filelock import try_for
 
 from indexer.docsets import preload_field_lengths
 from indexer.errors import IndexerError, IndexLockedError, NoIndexError
+from indexer.fastwrite import SEGMENT_DOCS, FastSegmentWriter, bulk_add
 from indexer.schema import build_schema, record_to_document
 
 logger = logging.getLogger(__name__)
@@ -113,18 +114,67 @@ def open_searcher(index_dir: Path | str) -> Iterator[Searcher]:
     raise NoIndexError(f"cannot open index in {index_dir}: {last_error}")
 
 
-def _writer(ix: FileIndex, timeout: float, procs: int, multisegment: bool, limitmb: int):
+def _writer(ix: FileIndex, timeout: float, locked: bool = True) -> FastSegmentWriter:
+    """A FastSegmentWriter; `locked=False` when the caller already holds the write lock."""
     try:
-        if procs > 1:
-            return ix.writer(
-                procs=procs, multisegment=multisegment, limitmb=limitmb, timeout=timeout
-            )
-        return ix.writer(timeout=timeout, limitmb=limitmb)
+        if not locked:
+            return FastSegmentWriter(ix, _lk=False)
+        return FastSegmentWriter(ix, timeout=timeout)
     except LockError as exc:
         raise IndexLockedError(
             f"the index in {ix.storage.folder} is locked by another writer "
             f"(waited {timeout:g} s); try again when it has finished"
         ) from exc
+
+
+def _acquire(ix: FileIndex, timeout: float) -> Any:
+    lock = ix.lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=timeout, delay=0.1):
+        raise IndexLockedError(
+            f"the index in {ix.storage.folder} is locked by another writer "
+            f"(waited {timeout:g} s); try again when it has finished"
+        )
+    return lock
+
+
+def _indexable(record: Any) -> bool:
+    return isinstance(record, dict) and bool(record.get("url")) and record.get("kind") != "listing"
+
+
+def _add_sequentially(
+    ix: FileIndex,
+    records: Iterable[dict[str, Any]],
+    stats: IndexStats,
+    *,
+    timeout: float,
+    locked: bool,
+    segment_docs: int,
+) -> None:
+    """Upsert records with one writer; commit on a repeated URL and every `segment_docs` records."""
+    writer = _writer(ix, timeout, locked)
+    seen: set[str] = set()
+    try:
+        for record in records:
+            if not _indexable(record):
+                stats.skipped += 1
+                continue
+            url = record["url"]
+            if url in seen or len(seen) >= segment_docs:
+                # Whoosh cannot delete a document buffered in the same writer: commit first
+                # (also bounds the postings held in memory).
+                writer.commit(merge=url in seen)
+                stats.commits += 1
+                writer = _writer(ix, timeout, locked)
+                seen.clear()
+            seen.add(url)
+            writer.update_document(**record_to_document(record))
+            stats.indexed += 1
+        writer.commit()
+        stats.commits += 1
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
 
 
 def index_records(
@@ -133,35 +183,57 @@ def index_records(
     *,
     writer_timeout: float = DEFAULT_WRITER_TIMEOUT,
     procs: int = 1,
-    multisegment: bool = False,
-    limitmb: int = 256,
+    multisegment: bool = True,
+    segment_docs: int = SEGMENT_DOCS,
 ) -> IndexStats:
-    """Upsert records keyed by URL (a later record for the same URL wins); one commit at the end."""
+    """Upsert records keyed by URL (a later record for the same URL wins).
+
+    Into an empty index with `procs` > 1, records are indexed by that many worker processes,
+    each writing whole segments, and committed once (a URL seen again is upserted afterwards);
+    otherwise one writer in this process commits at the end (and every `segment_docs` records).
+    `multisegment` is accepted for compatibility: parallel builds always keep one segment per
+    worker batch.
+    """
+    del multisegment
     started = time.perf_counter()
     stats = IndexStats()
     ix = create_or_open_index(index_dir)
-    writer = _writer(ix, writer_timeout, procs, multisegment, limitmb)
-    seen: set[str] = set()
-    try:
-        for record in records:
-            url = record.get("url") if isinstance(record, dict) else None
-            if not url or record.get("kind") == "listing":
-                stats.skipped += 1
-                continue
-            if url in seen:
-                # Whoosh cannot delete a document buffered in the same writer: commit first.
-                writer.commit()
-                stats.commits += 1
-                writer = _writer(ix, writer_timeout, procs, multisegment, limitmb)
-                seen.clear()
-            seen.add(url)
-            writer.update_document(**record_to_document(record))
-            stats.indexed += 1
-        writer.commit()
-        stats.commits += 1
-    except BaseException:
-        writer.cancel()
-        raise
+    if procs > 1 and ix.doc_count_all() == 0:
+        lock = _acquire(ix, writer_timeout)
+        try:
+            later: list[dict[str, Any]] = []
+            seen: set[str] = set()
+
+            def first_of_each_url() -> Iterator[dict[str, Any]]:
+                for record in records:
+                    if not _indexable(record):
+                        stats.skipped += 1
+                    elif record["url"] in seen:
+                        later.append(record)
+                    else:
+                        seen.add(record["url"])
+                        yield record
+
+            added, _ = bulk_add(
+                ix, Path(index_dir), first_of_each_url(), procs=procs, segment_docs=segment_docs
+            )
+            stats.indexed += added
+            stats.commits += 1
+            if later:
+                _add_sequentially(
+                    open_index(index_dir),
+                    later,
+                    stats,
+                    timeout=writer_timeout,
+                    locked=False,
+                    segment_docs=segment_docs,
+                )
+        finally:
+            lock.release()
+    else:
+        _add_sequentially(
+            ix, records, stats, timeout=writer_timeout, locked=True, segment_docs=segment_docs
+        )
     with open_searcher(index_dir) as searcher:
         stats.total_docs = searcher.doc_count()
     stats.seconds = time.perf_counter() - started

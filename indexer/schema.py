@@ -9,9 +9,10 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 from indexer.analysis import bigram_analyzer, exact_analyzer, folded_analyzer, nfc
+from indexer.fastwrite import BIGRAM, EXACT, FOLDED, VText
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +56,13 @@ def build_schema() -> Schema:
         "year": ID(sortable=True),
         "record": STORED(),
     }
+    # VText: same analysis as the analyzers, computed once per record by FastSegmentWriter.
     for name in ("text", "title"):
-        fields[name] = TEXT(analyzer=folded, phrase=False)
-        fields[name + EXACT_SUFFIX] = TEXT(analyzer=exact, phrase=False)
-        fields[name + "_bi"] = TEXT(analyzer=bigram, phrase=True)
-    fields["author"] = TEXT(analyzer=folded, phrase=True)
-    fields["attachments"] = TEXT(analyzer=folded, phrase=False)
+        fields[name] = VText(FOLDED, folded, phrase=False)
+        fields[name + EXACT_SUFFIX] = VText(EXACT, exact, phrase=False)
+        fields[name + "_bi"] = VText(BIGRAM, bigram, phrase=True)
+    fields["author"] = VText(FOLDED, folded, phrase=True)
+    fields["attachments"] = VText(FOLDED, folded, phrase=False)
     return Schema(**fields)
 
 

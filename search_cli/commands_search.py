@@ -99,10 +99,17 @@ def _library_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--timeout", default=30.0, show_default=True, help="Seconds to wait for another writer."
 )
+@click.option(
+    "--procs",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Worker processes for a rebuild or a first build (an existing index: one).",
+)
 @click.pass_context
 @_library_errors
 def index_command(
-    ctx: click.Context, rebuild: bool, items_paths: tuple[Path, ...], timeout: float
+    ctx: click.Context, rebuild: bool, items_paths: tuple[Path, ...], timeout: float, procs: int
 ) -> None:
     """Index records (upsert by URL), or rebuild the index from the items.
 
@@ -113,9 +120,11 @@ def index_command(
     if not paths:
         raise click.ClickException(f"no records in {layout.items}: run govarchive crawl first")
     if rebuild:
-        stats = rebuild_index(layout.index, paths, writer_timeout=timeout)
+        stats = rebuild_index(layout.index, paths, writer_timeout=timeout, procs=procs)
     else:
-        stats = index_records(layout.index, iter_latest_records(paths), writer_timeout=timeout)
+        stats = index_records(
+            layout.index, iter_latest_records(paths), writer_timeout=timeout, procs=procs
+        )
     click.echo(
         f"indexed {stats.indexed} records from {len(paths)} file(s) in {stats.seconds:.1f} s; "
         f"{stats.total_docs} documents in {layout.index}"

@@ -194,3 +194,58 @@ def test_an_index_from_another_schema_asks_for_a_rebuild(tmp_path: Path) -> None
         index_records(index_dir, CORPUS)
     items = write_jsonl(tmp_path / "001.jsonl", CORPUS)
     assert rebuild_index(index_dir, [items]).total_docs == len(CORPUS)
+
+
+def test_parallel_build_matches_a_sequential_one(tmp_path: Path) -> None:
+    edited = dict(CORPUS[0], title="Đại hội Đảng bộ thị xã (bản cập nhật)")
+    records = [*CORPUS, {"url": "https://x.gov.vn/news/", "kind": "listing"}, edited]
+    parallel = index_records(tmp_path / "parallel", records, procs=2, segment_docs=4)
+    sequential = index_records(tmp_path / "sequential", records, procs=1, segment_docs=4)
+    assert parallel.total_docs == sequential.total_docs == len(CORPUS)
+    assert (parallel.indexed, parallel.skipped) == (len(CORPUS) + 1, 1)
+    assert len(open_index(tmp_path / "parallel")._segments()) > 2
+    for query in ("đảng", '"lãnh đạo của Đảng"', "bản cập nhật", "45-CV/BTGTU", "=đang", "tuyen*"):
+        found = [
+            sorted((h.record["url"], round(h.score, 3)) for h in search(p, query, limit=50).hits)
+            for p in (tmp_path / "parallel", tmp_path / "sequential")
+        ]
+        assert found[0] == found[1], query
+    assert (
+        search(tmp_path / "parallel", "bản cập nhật")
+        .hits[0]
+        .record["title"]
+        .endswith("(bản cập nhật)")
+    )
+
+
+def test_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
+    from whoosh.writing import SegmentWriter
+
+    from indexer.fastwrite import FastSegmentWriter
+    from indexer.index import create_or_open_index
+    from indexer.schema import record_to_document
+
+    odd = dict(
+        CORPUS[0], url="https://x.gov.vn/odd", title="İstanbul Ωμέγα café hòa qúy x\u0301y a_b"
+    )
+    readers = []
+    for name, cls in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+        ix = create_or_open_index(tmp_path / name)
+        writer = cls(ix)
+        for record in [*CORPUS, odd]:
+            writer.add_document(**record_to_document(record))
+        writer.commit()
+        readers.append(open_index(tmp_path / name).reader())
+    slow, fast = readers
+    assert list(slow.all_terms()) == list(fast.all_terms())
+    for fieldname, text in slow.all_terms():
+        a, b = slow.postings(fieldname, text), fast.postings(fieldname, text)
+        assert list(a.items_as("weight")) == list(b.items_as("weight")), (fieldname, text)
+        if slow.schema[fieldname].format.supports("positions"):
+            a, b = slow.postings(fieldname, text), fast.postings(fieldname, text)
+            assert list(a.items_as("positions")) == list(b.items_as("positions"))
+    for fieldname in ("text", "text_exact", "text_bi", "title_bi", "author"):
+        for docnum in range(len(CORPUS) + 1):
+            assert slow.doc_field_length(docnum, fieldname) == fast.doc_field_length(
+                docnum, fieldname
+            )
