@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.analysis import nfc, words  # noqa: E402
 from indexer.export import iter_hits, write_csv  # noqa: E402
-from indexer.index import index_records, iter_jsonl  # noqa: E402
+from indexer.index import index_records, iter_jsonl, open_index  # noqa: E402
 from indexer.search import search  # noqa: E402
 from scraper.record import empty_record  # noqa: E402
 
@@ -516,6 +516,13 @@ def main(argv: list[str] | None = None) -> int:
                 "cpu_s": round(cpu_seconds() - cpu_started, 1),
                 "docs_per_cpu_s": round(stats.indexed / max(cpu_seconds() - cpu_started, 1e-9)),
                 "size_mb": round(dir_size(index_dir) / 1e6, 1),
+                "segments": len(open_index(index_dir)._segments()),
+                "peak_rss_mb": {
+                    "main": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3),
+                    "largest_worker": round(
+                        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e3
+                    ),
+                },
                 "load_average": os.getloadavg(),
             }
             logger.info("whoosh index: %s", report["whoosh_index"])

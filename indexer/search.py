@@ -265,6 +265,21 @@ class _Matcher:
                 found.append(m.span())
         return found
 
+    def matches(self, text: str) -> bool:
+        """True when an NFC text holds at least one of the query's words."""
+        if self.regex is None:
+            return False
+        for m in self.regex.finditer(text):
+            word = m.group()
+            folded = fold_word(word)
+            if (
+                folded in self.folded
+                or (self.prefixes and folded.startswith(self.prefixes))
+                or (self.exact and exact_word(word) in self.exact)
+            ):
+                return True
+        return False
+
 
 def _window(text: str, matcher: _Matcher, size: int) -> list[tuple[str, bool]]:
     """The densest ~`size`-word stretch of `text` around its matches, as (text, matched) parts."""
@@ -304,17 +319,22 @@ def _parts(
     cut_before: bool,
     cut_after: bool,
 ) -> list[tuple[str, bool]]:
+    """Snippet parts: each matched word alone, the text between them as one part (spaces folded)."""
     parts: list[tuple[str, bool]] = [("… ", False)] if cut_before else []
     cursor = spans[0][1]
     for (_, s, e), flag in zip(spans, flags, strict=True):
-        if s > cursor:
-            parts.append((_WHITESPACE.sub(" ", text[cursor:s]), False))
-        parts.append((text[s:e], flag))
-        cursor = e
+        if flag:
+            if s > cursor:
+                parts.append((_WHITESPACE.sub(" ", text[cursor:s]), False))
+            parts.append((text[s:e], True))
+            cursor = e
+    end = spans[-1][2]
+    if end > cursor:
+        parts.append((_WHITESPACE.sub(" ", text[cursor:end]), False))
     if cut_after:
         parts.append((" …", False))
     else:
-        tail = _WHITESPACE.sub(" ", text[cursor:]).rstrip()
+        tail = _WHITESPACE.sub(" ", text[end:]).rstrip()
         if tail:
             parts.append((tail, False))
     return parts
@@ -355,22 +375,27 @@ def snippet_for(
         rest = [] if all(parsed.scopes) else [src for src in sources if src[0] not in scoped]
         sources = first + rest
     snippet: list[tuple[str, bool]] = []
-    title_parts: list[tuple[str, bool]] = []
+    title_text = ""
     for name, raw in sources:
         text = nfc(raw)
         if not text:
             continue
-        parts = _window(text, is_match, SNIPPET_WORDS)
-        if not parts:
+        if snippet or not (name in ("body", "attachment") or name in scoped):
+            # Only whether it matches: the snippet comes from elsewhere (or is already cut).
+            if is_match.matches(text):
+                matched_in.append(name)
+                if name == "title":
+                    title_text = text
             continue
-        matched_in.append(name)
-        if name == "title":
-            title_parts = parts
-        if not snippet and (name in ("body", "attachment") or name in scoped):
+        parts = _window(text, is_match, SNIPPET_WORDS)
+        if parts:
+            matched_in.append(name)
             snippet = parts
     if not snippet:
         body = nfc("\n\n".join(t for t in (record.get("summary"), record.get("body")) if t))
-        snippet = _lead(body, SNIPPET_WORDS) or title_parts
+        snippet = _lead(body, SNIPPET_WORDS)
+        if not snippet and title_text:
+            snippet = _window(title_text, is_match, SNIPPET_WORDS)
     return matched_in, snippet
 
 
