@@ -351,7 +351,8 @@ class PageMarks:
     """Every class, id and itemtype value of one page, read once on demand.
 
     A selector such as `//*[has_class('lawh3')]` cannot match when no class attribute
-    contains "lawh3"; one `//@class` pass answers that for every such selector.
+    contains "lawh3"; one `//@class` pass answers that for every such selector. The marks
+    hold for the page as parsed: parsers change copies (`clean_main_text`), never the page.
     """
 
     def __init__(self, doc: etree._Element) -> None:
