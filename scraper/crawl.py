@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import re
 import shutil
@@ -164,9 +165,17 @@ def run_crawls(
                 items_file=str(layout.items / f"{crawl_id}-crawl-{spider_portal}.jsonl"),
             )
         )
+        _save_stats(layout, crawl_id, spider_portal, stats)
         if resumable and summaries[-1].finish_reason == "finished":
             shutil.rmtree(jobdir, ignore_errors=True)
     return summaries
+
+
+def _save_stats(layout: DataLayout, crawl_id: str, portal: str, stats: dict[str, Any]) -> None:
+    """Keep a crawl's Scrapy stats in DATA/state/stats/ for operators and benchmarks."""
+    path = layout.state / "stats" / f"{crawl_id}-{_safe_name(portal)}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(stats, default=str, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def _safe_name(text: str) -> str:
