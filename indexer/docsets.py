@@ -12,8 +12,9 @@ import logging
 from array import array
 from collections.abc import Iterable
 
+import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import NullMatcherClass
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
@@ -22,26 +23,31 @@ from whoosh.util.times import datetime_to_long
 logger = logging.getLogger(__name__)
 
 
-def _leaf_ids(matcher: W3LeafMatcher) -> list[int]:
-    """Every id of an on-disk posting list, block by block (no per-posting method calls)."""
-    ids: list[int] = []
+def _leaf_ids(matcher: W3LeafMatcher, offset: int = 0) -> list[int]:
+    """Every id (+ `offset`) of an on-disk posting list, block by block (deltas summed by numpy)."""
+    parts: list[np.ndarray] = []
     while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        ids.extend(matcher._ids[matcher._i :])
+        if matcher._data is None:
+            matcher._read_data()
+        ids = np.cumsum(np.array(matcher._data[0], dtype=np.int64))  # stored delta-encoded
+        parts.append(ids[matcher._i :])
         matcher._next_block()
-    return ids
+    if not parts:
+        return []
+    ids = np.concatenate(parts)
+    return (ids + offset if offset else ids).tolist()
 
 
-def _matcher_ids(matcher) -> set[int] | None:
-    """Ids of a leaf matcher (minus deletions), or None when it is not a plain leaf."""
+def _matcher_ids(matcher, offset: int = 0) -> set[int] | None:
+    """Ids (+ `offset`) of a leaf matcher minus deletions, or None when it is not a plain leaf."""
     if isinstance(matcher, NullMatcherClass):
         return set()
     if isinstance(matcher, FilterMatcher) and isinstance(matcher.child, W3LeafMatcher):
         ids = set(_leaf_ids(matcher.child))
-        return ids - matcher._ids if matcher._exclude else ids & matcher._ids
+        ids = ids - matcher._ids if matcher._exclude else ids & matcher._ids
+        return {offset + i for i in ids} if offset else ids
     if isinstance(matcher, W3LeafMatcher):
-        return set(_leaf_ids(matcher))
+        return set(_leaf_ids(matcher, offset))
     return None
 
 
@@ -49,6 +55,8 @@ def _matcher_ids(matcher) -> set[int] | None:
 _SEGMENT_CACHE: dict[tuple[str, str], bytes | array] = {}
 _SEGMENT_CACHE_LIMIT = 512
 SCORED_FIELDS: tuple[str, ...] = (
+    "author",
+    "attachments",
     "text",
     "text_exact",
     "text_bi",
@@ -89,6 +97,17 @@ def preload_field_lengths(searcher: Searcher, fields: Iterable[str] = SCORED_FIE
                 cached = bytes(raw) + bytes(max(0, doccount - len(raw)))
                 _cache_put(key, cached)
             perdoc._readers[lenfield] = cached
+
+
+def preload_columns(searcher: Searcher) -> None:
+    """Open each segment's stored-record column and read its `published` column now."""
+    for sub, _ in searcher.leaf_searchers():
+        perdoc = getattr(sub.reader(), "_perdoc", None)
+        if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+            if perdoc._cached_reader("_stored", STORED_COLUMN) is None and perdoc.doc_count_all():
+                raise FileNotFoundError("a segment's stored records are gone (merged away)")
+    if searcher.doc_count_all():
+        _published_keys(searcher)
 
 
 def global_field_lengths(searcher: Searcher, field: str) -> bytes:
@@ -160,10 +179,10 @@ class DocSets:
         q = wq.Term(fieldname, text)
         context = self.searcher.boolean_context()
         for sub, offset in self.searcher.leaf_searchers():
-            ids = _matcher_ids(q.matcher(sub, context))
+            ids = _matcher_ids(q.matcher(sub, context), offset)
             if ids is None:
-                ids = set(q.matcher(sub, context).all_ids())
-            found.update(offset + i for i in ids) if offset else found.update(ids)
+                ids = {offset + i for i in q.matcher(sub, context).all_ids()}
+            found.update(ids)
         self._cache[key] = found
         return found
 

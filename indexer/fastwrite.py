@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import queue
+import shutil
 import traceback
 from array import array
 from collections import Counter
@@ -288,7 +289,17 @@ class FastSegmentWriter(SegmentWriter):
     """A SegmentWriter whose VText fields are analysed and written without per-posting calls."""
 
     def __init__(self, ix: FileIndex, **kwargs: Any) -> None:
+        # Separate segment files, not one compound file: without mmap, every read of a compound
+        # sub-file goes through a Python wrapper (a block header alone is ~20 reads).
+        kwargs.setdefault("compound", False)
         super().__init__(ix, **kwargs)
+        # Store the stored-record offsets in every segment: below 32,768 documents Whoosh derives
+        # them from the lengths, a Python loop over the whole segment each time a searcher
+        # loads a record from it.
+        stored = getattr(self.perdocwriter, "_colwriters", {}).get("_stored")
+        child = getattr(stored, "_child", None)
+        if child is not None and hasattr(child, "cutoff"):
+            child.cutoff = 0
         text = [name for name, field in self.schema.items() if isinstance(field, VText)]
         self.pool = TermPool(
             [
@@ -391,8 +402,8 @@ def _worker(index_dir: str, jobs: Any, results: Any, segment_docs: int) -> None:
 
 
 def _close(writer: FastSegmentWriter) -> Any:
+    # Not `_finish()`: the workers share the writer's temp directory; the parent removes it.
     segment = writer._finalize_segment()
-    writer._tempstorage.destroy()
     writer.is_closed = True
     return segment
 
@@ -425,16 +436,23 @@ def bulk_add(
     failure: str | None = None
     try:
         batch: list[dict[str, Any]] = []
-        for record in records:
-            batch.append(record)
-            added += 1
-            if len(batch) >= batch_size:
+        try:
+            for record in records:
+                batch.append(record)
+                added += 1
+                if len(batch) >= batch_size:
+                    _put(jobs, batch, workers)
+                    batch = []
+            if batch:
                 _put(jobs, batch, workers)
-                batch = []
-        if batch:
-            _put(jobs, batch, workers)
-        for _ in workers:
-            _put(jobs, None, workers)
+            for _ in workers:
+                _put(jobs, None, workers)
+        except IndexerError:
+            try:  # a worker that failed left its traceback on the result queue
+                status, payload = results.get(timeout=2)
+            except queue.Empty:
+                raise
+            raise IndexerError(f"an index worker failed:\n{payload}") from None
         for _ in workers:
             status, payload = _get(results, workers)
             if status == "ok":
@@ -447,6 +465,7 @@ def bulk_add(
             if worker.is_alive():
                 worker.terminate()
                 worker.join()
+    shutil.rmtree(Path(index_dir) / f"{ix.indexname}.tmp", ignore_errors=True)
     if failure is not None:
         raise IndexerError(f"an index worker failed:\n{failure}")
     info = ix._read_toc()

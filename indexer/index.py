@@ -18,7 +18,7 @@ from whoosh.index import EmptyIndexError, FileIndex, LockError
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
-from indexer.docsets import preload_field_lengths
+from indexer.docsets import preload_columns, preload_field_lengths
 from indexer.errors import IndexerError, IndexLockedError, NoIndexError
 from indexer.fastwrite import SEGMENT_DOCS, FastSegmentWriter, bulk_add
 from indexer.schema import build_schema, record_to_document
@@ -54,7 +54,14 @@ def _storage(path: Path) -> FileStorage:
 def index_exists(index_dir: Path | str) -> bool:
     """True when `index_dir` holds a Whoosh index."""
     path = Path(index_dir)
-    return path.is_dir() and whoosh_index.exists_in(str(path))
+    if not path.is_dir():
+        return False
+    for attempt in range(OPEN_RETRIES):
+        try:
+            return whoosh_index.exists_in(str(path))
+        except OSError:  # the TOC it found was replaced by a commit meanwhile
+            time.sleep(0.02 * (attempt + 1))
+    return whoosh_index.exists_in(str(path))
 
 
 def open_index(index_dir: Path | str) -> FileIndex:
@@ -98,10 +105,12 @@ def open_searcher(index_dir: Path | str) -> Iterator[Searcher]:
     last_error: Exception | None = None
     for attempt in range(OPEN_RETRIES):
         ix = open_index(index_dir)
-        check_schema(ix, index_dir)
         try:
+            check_schema(ix, index_dir)  # reads the TOC again: a commit may have just replaced it
             searcher = ix.searcher()
+            # Open now what is read later (segment files are separate: a merge may delete them).
             preload_field_lengths(searcher)
+            preload_columns(searcher)
         except OSError as exc:  # a segment was merged away after we read the TOC: reopen
             last_error = exc
             time.sleep(0.02 * (attempt + 1))
