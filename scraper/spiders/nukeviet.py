@@ -8,11 +8,11 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import scrapy
+from lxml import etree
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 
 from scraper.attachment_records import ATTACHMENT_MAX_SIZE
 from scraper.parsers import ParseError, parse_page
@@ -49,6 +49,10 @@ DENY_EXTENSIONS = [
     "jpg", "jpeg", "png", "gif", "bmp", "svg", "webp", "ico",
     "mp3", "mp4", "avi", "flv", "wmv", "css", "js", "xml",
 ]  # fmt: skip
+DENY_EXTENSION_SET = frozenset(DENY_EXTENSIONS)
+DENY_RE = re.compile("|".join(DENY_PATHS))
+LINK_PARSER = etree.HTMLParser(recover=True, no_network=True, remove_comments=True)
+LINK_HREFS = etree.XPath("//a/@href | //area/@href")
 HTML_TYPES = (b"text/html", b"application/xhtml")
 
 
@@ -76,7 +80,9 @@ class NukeVietSpider(scrapy.Spider):
     ) -> None:
         super().__init__(**kwargs)
         if not url:
-            raise ValueError("give the portal's start URL: scrapy crawl nukeviet -a url=https://...")
+            raise ValueError(
+                "give the portal's start URL: scrapy crawl nukeviet -a url=https://..."
+            )
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
@@ -92,12 +98,7 @@ class NukeVietSpider(scrapy.Spider):
         self.archived: dict[str, str] = {}
         self.recheck: set[str] = set()
         self.indexed: set[str] = set()
-        self.link_extractor = LinkExtractor(
-            deny=DENY_PATHS,
-            deny_extensions=DENY_EXTENSIONS,
-            canonicalize=False,
-            unique=True,
-        )
+        self.followed: set[str] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Start from the home page and the portal's sitemap."""
@@ -158,15 +159,43 @@ class NukeVietSpider(scrapy.Spider):
         for url in article_links:
             if url in self.archived and self.incremental:
                 self.recheck.add(url)  # seen on a walked listing: a cheap conditional check
-            yield response.follow(url, callback=self.parse)
-        for link in self.link_extractor.extract_links(response):
-            if not self.in_portal(link.url):
+            yield from self.follow(url)
+        for url in self.page_links(response.url, body):
+            path = urlsplit(url).path
+            if PAGINATION_PATH.search(path) and not deeper:
                 continue
-            if PAGINATION_PATH.search(urlsplit(link.url).path) and not deeper:
+            if ARTICLE_PATH.search(path) and not self.wanted(url):
                 continue
-            if ARTICLE_PATH.search(urlsplit(link.url).path) and not self.wanted(link.url):
+            yield from self.follow(url)
+
+    def follow(self, url: str) -> Iterator[scrapy.Request]:
+        """A request for a URL this crawl has not asked for yet."""
+        if url not in self.followed:
+            self.followed.add(url)
+            yield scrapy.Request(url, callback=self.parse)
+
+    def page_links(self, base_url: str, body: bytes) -> list[str]:
+        """In-portal links of a page worth following (deny rules, file types, fragments)."""
+        try:
+            root = etree.fromstring(body, LINK_PARSER, base_url=base_url)
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            return []
+        if root is None:
+            return []
+        base = root.xpath("string(//base/@href)") or base_url
+        found: dict[str, None] = {}
+        for href in LINK_HREFS(root):
+            href = str(href).strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
                 continue
-            yield response.follow(link.url, callback=self.parse)
+            url = urldefrag(urljoin(base, href))[0]
+            path = urlsplit(url).path.lower()
+            if path.rsplit(".", 1)[-1] in DENY_EXTENSION_SET and "." in path.rsplit("/", 1)[-1]:
+                continue
+            if DENY_RE.search(url) or not self.in_portal(url):
+                continue
+            found[url] = None
+        return list(found)
 
     def archived_body(self, response: Response) -> bytes | None:
         """The archived payload behind a 304, so an unchanged listing's links are still followed."""
@@ -271,7 +300,7 @@ class NukeVietSpider(scrapy.Spider):
                 continue
             if sitemap.type == "sitemapindex":
                 yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.ignore_failure)
-            elif any(re.search(p, loc) for p in DENY_PATHS):
+            elif DENY_RE.search(loc):
                 continue
             elif loc in self.archived:
                 lastmod = entry.get("lastmod") or ""
