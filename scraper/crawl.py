@@ -142,14 +142,10 @@ def run_crawls(
         spider_portal = getattr(crawler.spider, "portal", None) or target.portal or target.url
         records = sum(v for k, v in stats.items() if k.startswith("govarchive/records/"))
         failed = (
-            stats.get("downloader/exception_count", 0)
-            + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
+            stats.get("govarchive/failed", 0)
             + stats.get("govarchive/parse_errors", 0)
-            + sum(
-                v
-                for k, v in stats.items()
-                if k.startswith("downloader/response_status_count/") and k[-3:][0] in "45"
-            )
+            + stats.get("govarchive/attachment_errors", 0)
+            + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
         )
         summaries.append(
             CrawlSummary(

@@ -281,11 +281,6 @@ def test_cp1258_encoding_round_trips() -> None:
     assert unicodedata.normalize("NFC", data.decode("cp1258")) == title
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CrawlSummary.failed counts attempts (every retried timeout, reset and 5xx), not the "
-    "pages given up, and misses a broken gzip body (an error raised in process_response)",
-)
 def test_summary_counts_pages_given_up_not_attempts(faulty_crawl: dict[str, Any]) -> None:
     line = faulty_crawl["result"].stderr.strip().splitlines()[-1]
     failed = int(re.search(r"failed (\d+)", line).group(1))

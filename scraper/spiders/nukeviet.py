@@ -12,7 +12,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import scrapy
 from lxml import etree
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from scraper.attachment_records import ATTACHMENT_MAX_SIZE
 from scraper.parsers import ParseError, parse_page
@@ -104,7 +106,9 @@ class NukeVietSpider(scrapy.Spider):
         """Start from the home page and the portal's sitemap."""
         self.archived = self.load_archived()
         self.indexed = self.load_indexed()
-        yield scrapy.Request(self.start_url, callback=self.parse, dont_filter=True)
+        yield scrapy.Request(
+            self.start_url, callback=self.parse, errback=self.page_failed, dont_filter=True
+        )
         yield scrapy.Request(
             urljoin(self.start_url, "/sitemap.xml"),
             callback=self.parse_sitemap,
@@ -172,7 +176,14 @@ class NukeVietSpider(scrapy.Spider):
         """A request for a URL this crawl has not asked for yet."""
         if url not in self.followed:
             self.followed.add(url)
-            yield scrapy.Request(url, callback=self.parse)
+            yield scrapy.Request(url, callback=self.parse, errback=self.page_failed)
+
+    def page_failed(self, failure: Any) -> None:
+        """Count and log a page given up (after retries); robots and trap refusals are not failures."""
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return
+        self.crawler.stats.inc_value("govarchive/failed")
+        self.logger.warning("failed: %s: %s", failure.request.url, failure.getErrorMessage())
 
     def page_links(self, base_url: str, body: bytes) -> list[str]:
         """In-portal links of a page worth following (deny rules, file types, fragments)."""
@@ -306,9 +317,9 @@ class NukeVietSpider(scrapy.Spider):
                 lastmod = entry.get("lastmod") or ""
                 if lastmod and lastmod > self.archived[loc][:10] and lastmod >= (self.since or ""):
                     self.recheck.add(loc)
-                    yield scrapy.Request(loc, callback=self.parse)
+                    yield from self.follow(loc)
             else:
-                yield scrapy.Request(loc, callback=self.parse)
+                yield from self.follow(loc)
 
     def ignore_failure(self, failure: Any) -> None:
         """A missing sitemap or feed is not an error."""
