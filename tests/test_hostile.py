@@ -237,11 +237,6 @@ def test_script_and_style_never_reach_the_text(article_html: tuple[str, dict[str
         assert mark not in text, mark
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a <script> inside the headline <h1> ends up in the title: the NukeViet news parser "
-    "takes the headline's text_content() without dropping script/style",
-)
 def test_a_script_inside_the_headline_stays_out_of_the_title(
     article_html: tuple[str, dict[str, Any]],
 ) -> None:
@@ -272,11 +267,6 @@ def test_an_enormous_title_is_handled_in_bounded_time(
     assert record["kind"] == "article"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the generic parser returns an 'article' with neither title nor body for a page "
-    "that has no text (parser change: raise ParseError('no title and no text'))",
-)
 def test_a_page_without_title_or_text_is_a_reason_not_a_record() -> None:
     page = '<html><body><ul class="x"><li><a href="/a/">a</a></li></ul></body></html>'
     with pytest.raises(ParseError):
@@ -322,12 +312,6 @@ def test_spreadsheet_formulas_in_titles_are_neutralised_in_csv(tmp_path: Path) -
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (field, value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="indexer/export.py writes CSV with lineterminator '\\n' so a bare CR in a value is not "
-    "quoted and splits the row for every CSV reader (quote it: QUOTE_MINIMAL only quotes the "
-    "characters of lineterminator)",
-)
 def test_a_carriage_return_in_a_value_keeps_the_csv_row_whole(tmp_path: Path) -> None:
     from indexer.index import index_records
 

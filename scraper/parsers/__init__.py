@@ -45,6 +45,8 @@ def parse_page(
     except Exception as exc:  # a parser bug must not stop a crawl; it is logged in full
         logger.exception("parser %s failed on %s", parser.__name__, url)
         raise ParseError(f"{parser.__name__} failed: {type(exc).__name__}: {exc}") from exc
+    if not record.get("title") and not record.get("body") and not record.get("summary"):
+        raise ParseError("no title and no text: not an article or document page")
     if portal:
         record["portal"] = portal
     return record

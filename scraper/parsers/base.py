@@ -14,7 +14,7 @@ from urllib.parse import urldefrag, urljoin
 import lxml.html
 from lxml import etree
 
-from scraper.parsers.text import Paragraph, fold_accents, normalize_text
+from scraper.parsers.text import Paragraph, fold_accents, normalize_text, text_of
 
 __all__ = [
     "MAX_HTML_BYTES",
@@ -569,7 +569,7 @@ def label_pairs(rows: Sequence[etree._Element]) -> list[tuple[str, etree._Elemen
     for row in rows:
         cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
         for label_cell, value_cell in zip(cells[::2], cells[1::2], strict=False):
-            label = normalize_text(label_cell.text_content()).rstrip(":").strip()
+            label = normalize_text(text_of(label_cell)).rstrip(":").strip()
             if label:
                 pairs.append((label, value_cell))
     return pairs

@@ -41,6 +41,7 @@ from scraper.parsers.text import (
     normalize_text,
     paragraphs,
     styled_paragraphs,
+    text_of,
 )
 from scraper.record import empty_record
 
@@ -167,7 +168,7 @@ def _folded(text: str) -> str:
 
 
 def _text(el: etree._Element | None) -> str:
-    return normalize_text(el.text_content()) if el is not None else ""
+    return normalize_text(text_of(el)) if el is not None else ""
 
 
 def _lines_after(el: etree._Element) -> Iterator[tuple[str, etree._Element | None]]:
@@ -182,7 +183,7 @@ def _lines_after(el: etree._Element) -> Iterator[tuple[str, etree._Element | Non
             continue
         if sibling.tag == "time" and sibling.get("datetime"):
             yield "", sibling
-        yield sibling.text_content(), None
+        yield text_of(sibling), None
         if sibling.tail:
             yield sibling.tail, None
     for node in select(el, X.DATE_LINES):
@@ -198,7 +199,7 @@ def visible_date_line_after(el: etree._Element, tz: str = DEFAULT_TZ) -> tuple[s
         if time_el is not None:
             value = iso_local(time_el.get("datetime"), tz)
             if value:
-                return normalize_text(time_el.text_content()), value
+                return normalize_text(text_of(time_el)), value
             continue
         line = normalize_text(raw)
         if not line:
@@ -316,10 +317,10 @@ def _ld_text(value: Any) -> str | None:
 
 
 def _link_density(el: etree._Element) -> float:
-    total = len(normalize_text(el.text_content()))
+    total = len(normalize_text(text_of(el)))
     if not total:
         return 0.0
-    links = sum(len(normalize_text(a.text_content())) for a in el.iter("a"))
+    links = sum(len(normalize_text(text_of(a))) for a in el.iter("a"))
     return links / total
 
 
@@ -337,9 +338,7 @@ def _own_lines(block: etree._Element) -> tuple[int, int]:
     pieces: list[tuple[str, bool]] = [(block.text or "", False)]
     for child in block:
         if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS and child.tag != "br":
-            pieces.append(
-                (child.text_content(), child.tag == "a" or child.find(".//a") is not None)
-            )
+            pieces.append((text_of(child), child.tag == "a" or child.find(".//a") is not None))
         pieces.append((child.tail or "", False))
     total = links = 0
     for text, is_link in pieces:
@@ -376,7 +375,7 @@ def main_text_element(doc: etree._Element) -> etree._Element | None:
             continue
         if any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in block):
             continue
-        text = normalize_text(block.text_content())
+        text = normalize_text(text_of(block))
         if len(text) < MIN_TEXT_BLOCK:
             continue
         weight = len(text) * (1 - _link_density(block))
@@ -399,7 +398,7 @@ def clean_main_text(el: etree._Element) -> etree._Element:
     for node in list(el.iter("div", "ul", "ol", "table", "p", "section")):
         if node is el or node.getparent() is None:
             continue
-        text = normalize_text(node.text_content())
+        text = normalize_text(text_of(node))
         if text and _link_density(node) > MAX_LINK_DENSITY and len(select(node, ".//a")) >= 2:
             _remove(node)
     return el
@@ -456,7 +455,7 @@ class GenericPage:
         if wanted == (meta_content(self.doc, "og:site_name") or "").casefold():
             return True
         for place in select(self.doc, X.SITE_NAME_PLACES):
-            value = place if isinstance(place, str) else place.text_content()
+            value = place if isinstance(place, str) else text_of(place)
             if wanted in normalize_text(str(value)).casefold():
                 return True
         return False

@@ -20,7 +20,7 @@ from scraper.parsers.generic import (
     select,
     visible_date_after,
 )
-from scraper.parsers.text import normalize_text, paragraphs
+from scraper.parsers.text import normalize_text, paragraphs, text_of
 from scraper.record import empty_record
 
 __all__ = ["CMS_NAME", "KenticoArticlePage", "detect", "is_kentico", "parse"]
@@ -29,7 +29,7 @@ CMS_NAME = "kentico"
 
 
 def _text(el: etree._Element | None) -> str:
-    return normalize_text(el.text_content()) if el is not None else ""
+    return normalize_text(text_of(el)) if el is not None else ""
 
 
 def is_kentico(doc: lxml.html.HtmlElement) -> bool:
@@ -64,7 +64,7 @@ class KenticoArticlePage:
     def published(self) -> str | None:
         for xpath in X.PUBLISHED:
             for el in select(self.root, xpath):
-                value = parse_vietnamese_date(el.text_content())
+                value = parse_vietnamese_date(text_of(el))
                 if value:
                     return value
         # a template that prints the date elsewhere: the short line under the title

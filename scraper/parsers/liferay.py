@@ -22,7 +22,7 @@ from scraper.parsers.generic import (
     select,
     visible_date_after,
 )
-from scraper.parsers.text import normalize_text, styled_paragraphs
+from scraper.parsers.text import normalize_text, styled_paragraphs, text_of
 from scraper.record import empty_record
 
 __all__ = ["CMS_NAME", "LiferayArticlePage", "detect", "is_liferay", "parse"]
@@ -46,7 +46,7 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
 
 
 def _text(el: etree._Element | None) -> str:
-    return normalize_text(el.text_content()) if el is not None else ""
+    return normalize_text(text_of(el)) if el is not None else ""
 
 
 class LiferayArticlePage:
@@ -71,7 +71,7 @@ class LiferayArticlePage:
     def published(self) -> str | None:
         for xpath in X.PUBLISHED:
             for el in select(self.root, xpath):
-                value = parse_vietnamese_date(el.text_content())
+                value = parse_vietnamese_date(text_of(el))
                 if value:
                     return value
         # a template that prints the date elsewhere: the short line under the title

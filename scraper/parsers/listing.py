@@ -12,6 +12,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers.base import needs, select
+from scraper.parsers.text import text_of
 
 __all__ = ["is_detail_url", "is_listing", "listing_links", "listing_record"]
 
@@ -132,7 +133,7 @@ def _largest_text_block(doc: lxml.html.HtmlElement) -> int:
     for p in doc.iter("p"):
         parent = p.getparent()
         if parent is not None:
-            sizes[parent] = sizes.get(parent, 0) + len(p.text_content().strip())
+            sizes[parent] = sizes.get(parent, 0) + len(text_of(p).strip())
     return max(sizes.values(), default=0)
 
 

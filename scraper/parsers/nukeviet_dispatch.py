@@ -21,7 +21,7 @@ from scraper.parsers.base import (
 from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.docnumbers import find_doc_numbers, normalize_doc_number
 from scraper.parsers.nukeviet_laws import document_number
-from scraper.parsers.text import block_text, normalize_text, paragraphs
+from scraper.parsers.text import block_text, normalize_text, paragraphs, text_of
 from scraper.record import empty_record
 
 __all__ = ["CMS_NAME", "NukeVietDispatchPage", "detect", "parse"]
@@ -65,7 +65,7 @@ def _fields_of(doc: lxml.html.HtmlElement) -> dict[str, etree._Element]:
         field = FIELD_LABELS.get(label_key(label))
         if not field or field in fields:
             continue
-        if not normalize_text(cell.text_content()):
+        if not normalize_text(text_of(cell)):
             # "Trích yếu" keeps its text in the next row, one cell across the table
             row = cell.getparent()
             following = row.getnext() if row is not None else None
@@ -107,7 +107,7 @@ class NukeVietDispatchPage:
             if value:
                 return strip_site_name(value, meta_content(self.doc, SITE_NAME_META))
         found = select(self.doc, PAGE_TITLE)
-        title = normalize_text(found[0].text_content()) if found else ""
+        title = normalize_text(text_of(found[0])) if found else ""
         if title:
             return strip_site_name(title, meta_content(self.doc, SITE_NAME_META))
         return self.summary()
@@ -154,7 +154,7 @@ class NukeVietDispatchPage:
         for a in cell.iter("a"):
             url = absolute_url(base, a.get("href"))
             if url:
-                title = normalize_text(a.text_content()) or url.rsplit("/", 1)[-1]
+                title = normalize_text(text_of(a)) or url.rsplit("/", 1)[-1]
                 found.setdefault(url, {"url": url, "title": title})
         return list(found.values())
 

@@ -23,7 +23,7 @@ from scraper.parsers.base import (
 )
 from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.docnumbers import find_doc_numbers, normalize_doc_number
-from scraper.parsers.text import block_text, normalize_text, paragraphs
+from scraper.parsers.text import block_text, normalize_text, paragraphs, text_of
 from scraper.record import empty_record
 
 __all__ = ["CMS_NAME", "NukeVietLawPage", "detect", "document_number", "parse"]
@@ -124,7 +124,7 @@ class NukeVietLawPage:
     @memoized
     def title(self) -> str | None:
         el = first(self.doc, TITLE)
-        text = normalize_text(el.text_content()) if el is not None else ""
+        text = normalize_text(text_of(el)) if el is not None else ""
         return text or meta_content(self.doc, "og:title")
 
     @memoized
@@ -144,7 +144,7 @@ class NukeVietLawPage:
             return "\n\n".join(paragraphs(found[0])) or None
         parts: list[str] = []
         for heading in select(self.doc, HEADINGS):
-            if label_key(heading.text_content()) not in BODY_HEADINGS:
+            if label_key(text_of(heading)) not in BODY_HEADINGS:
                 continue
             for sibling in heading.itersiblings():
                 if isinstance(sibling.tag, str) and "lawh3" in (sibling.get("class") or ""):
@@ -185,7 +185,7 @@ class NukeVietLawPage:
             if not url:
                 continue
             strong = a.find("strong")
-            title = normalize_text((strong if strong is not None else a).text_content())
+            title = normalize_text(text_of(strong if strong is not None else a))
             found.setdefault(url, {"url": url, "title": title or url.rsplit("/", 1)[-1]})
         return list(found.values())
 

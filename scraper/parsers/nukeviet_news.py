@@ -27,6 +27,7 @@ from scraper.parsers.text import (
     fold_accents,
     normalize_text,
     styled_paragraphs,
+    text_of,
 )
 from scraper.record import empty_record
 
@@ -136,13 +137,13 @@ class NukeVietNewsPage:
     @memoized
     def title(self) -> str | None:
         el = first(self.root, TITLE)
-        text = normalize_text(el.text_content()) if el is not None else ""
+        text = normalize_text(text_of(el)) if el is not None else ""
         return text or meta_content(self.doc, "og:title")
 
     def published(self) -> str | None:
         for xpath in PUBLISHED:
             for el in select(self.root, xpath):
-                value = parse_vietnamese_date(el.text_content())
+                value = parse_vietnamese_date(text_of(el))
                 if value:
                     return value
         return None
@@ -155,7 +156,7 @@ class NukeVietNewsPage:
     def _byline_lines(self) -> list[str]:
         lines = []
         for p in select(self.doc, BYLINE_CANDIDATES):
-            text = normalize_text(p.text_content())
+            text = normalize_text(text_of(p))
             folded = _folded(text)
             labels = BYLINE_AUTHOR_LABELS + BYLINE_SOURCE_LABELS
             if any(folded.startswith(label) and ":" in text for label in labels):
@@ -189,7 +190,7 @@ class NukeVietNewsPage:
         title = self.title()
         names = []
         for li in crumbs:
-            name = normalize_text(li.text_content())
+            name = normalize_text(text_of(li))
             link = select(li, ".//a/@href")
             href = absolute_url(document_base(self.doc, self.url), link[0]) if link else None
             if not name or _folded(name) in HOME_CRUMBS or href == self.url or name == title:
@@ -202,7 +203,7 @@ class NukeVietNewsPage:
             return []  # every tag container is inside `.news_column`
         for xpath in TAG_CONTAINERS:
             for container in select(self.doc, xpath):
-                tags = [normalize_text(a.text_content()) for a in container.iter("a")]
+                tags = [normalize_text(text_of(a)) for a in container.iter("a")]
                 tags = [t for t in tags if t]
                 if tags:
                     return list(dict.fromkeys(tags))
@@ -219,7 +220,7 @@ class NukeVietNewsPage:
             if not url:
                 continue
             strong = a.find("strong")
-            title = normalize_text((strong if strong is not None else a).text_content())
+            title = normalize_text(text_of(strong if strong is not None else a))
             found.setdefault(url, {"url": url, "title": title or url.rsplit("/", 1)[-1]})
         return list(found.values())
 

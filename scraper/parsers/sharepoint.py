@@ -23,7 +23,7 @@ from scraper.parsers.generic import (
     select,
     visible_date_after,
 )
-from scraper.parsers.text import fold_accents, normalize_text, paragraphs
+from scraper.parsers.text import fold_accents, normalize_text, paragraphs, text_of
 from scraper.record import empty_record
 
 __all__ = [
@@ -42,7 +42,7 @@ AUTHOR_LINE = re.compile(r"^(?:tac gia(?: bai viet)?|but danh)\s*:\s*")
 
 
 def _text(el: etree._Element | None) -> str:
-    return normalize_text(el.text_content()) if el is not None else ""
+    return normalize_text(text_of(el)) if el is not None else ""
 
 
 def _folded(text: str) -> str:
@@ -85,7 +85,7 @@ class SharePointArticlePage:
     def published(self) -> str | None:
         for xpath in X.ARTICLE_DATE:
             for el in select(self.doc, xpath):
-                value = parse_vietnamese_date(el.text_content())
+                value = parse_vietnamese_date(text_of(el))
                 if value:
                     return value
         title = self._title_el()

@@ -107,6 +107,21 @@ class Paragraph:
     right: bool = False
 
 
+_VISIBLE_TEXT = etree.XPath(
+    "descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+    " or ancestor::template)]"
+)
+
+
+def text_of(el: etree._Element) -> str:
+    """The text an element shows: `text_content()` without script, style and noscript text."""
+    if el.tag in ("script", "style", "noscript", "template"):
+        return ""
+    if not len(el):
+        return el.text or ""
+    return "".join(_VISIBLE_TEXT(el))
+
+
 def normalize_text(s: str) -> str:
     """Return `s` in NFC with invisible characters dropped and whitespace collapsed."""
     if not s:
@@ -156,7 +171,7 @@ def _is_data_table(table: etree._Element) -> bool:
     if table.find(".//table") is not None:
         return False
     for cell in table.iter("td", "th"):
-        if len(cell.text_content()) > MAX_DATA_CELL_CHARS:
+        if len(text_of(cell)) > MAX_DATA_CELL_CHARS:
             return False
     return True
 
