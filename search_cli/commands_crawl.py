@@ -8,7 +8,6 @@ import re
 import shutil
 import sys
 import time
-import urllib.request
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -171,14 +170,14 @@ def demo(layout: DataLayout, serve: bool, port: int, query: str) -> None:
     )
 
 
-ATTACHMENT_KINDS = frozenset({"pdf", "docx", "doc", "image"})
+# Magic bytes of the files `parse` hands to attachment extraction instead of the page parsers.
+DOCUMENT_MAGIC = (b"%PDF-", b"\xd0\xcf\x11\xe0", b"PK\x03\x04", b"{\\rtf", b"\x89PNG",
+                  b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # fmt: skip
 
 
-def _is_attachment(data: bytes, url: str) -> bool:
+def _is_attachment(data: bytes) -> bool:
     """Whether the bytes are a document file (PDF, Word, scan) rather than a web page."""
-    from scraper.attachments import detect_kind
-
-    return detect_kind(data[:4096], filename=url.rsplit("/", 1)[-1]) in ATTACHMENT_KINDS
+    return data.startswith(DOCUMENT_MAGIC)
 
 
 def _attachment_record(url: str, data: bytes) -> dict[str, Any]:
@@ -192,6 +191,8 @@ def _attachment_record(url: str, data: bytes) -> dict[str, Any]:
 def _read_input(source: str) -> tuple[str, bytes]:
     """Bytes of a saved file, or of a page fetched from a URL."""
     if source.startswith(("http://", "https://")):
+        import urllib.request
+
         from scraper.settings import USER_AGENT
 
         request = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
@@ -216,7 +217,7 @@ def parse(sources: tuple[str, ...], original_url: str | None, cms: str | None) -
     for source in sources:
         try:
             url, data = _read_input(source)
-            if _is_attachment(data, url):
+            if _is_attachment(data):
                 record = _attachment_record(original_url or url, data)
             else:
                 record = parse_page(original_url or url, data, cms=cms)

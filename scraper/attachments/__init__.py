@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from scraper.attachments.extract import KINDS, AttachmentText, detect_kind, extract_attachment
-from scraper.attachments.legacy import (
-    detect_legacy_encoding,
-    fix_legacy_vietnamese,
-    tcvn3_to_unicode,
-    vni_to_unicode,
-)
-from scraper.attachments.ocr import tesseract_status
+import importlib
+from typing import Any
 
-__all__ = [
-    "KINDS",
-    "AttachmentText",
-    "detect_kind",
-    "detect_legacy_encoding",
-    "extract_attachment",
-    "fix_legacy_vietnamese",
-    "tcvn3_to_unicode",
-    "tesseract_status",
-    "vni_to_unicode",
-]
+# Imported on first use: numpy and PDFium are heavy, and `govarchive parse` of HTML needs neither.
+_EXPORTS = {
+    "KINDS": "scraper.attachments.extract",
+    "AttachmentText": "scraper.attachments.extract",
+    "detect_kind": "scraper.attachments.extract",
+    "extract_attachment": "scraper.attachments.extract",
+    "detect_legacy_encoding": "scraper.attachments.legacy",
+    "fix_legacy_vietnamese": "scraper.attachments.legacy",
+    "tcvn3_to_unicode": "scraper.attachments.legacy",
+    "vni_to_unicode": "scraper.attachments.legacy",
+    "tesseract_status": "scraper.attachments.ocr",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
