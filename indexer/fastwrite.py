@@ -459,6 +459,9 @@ def bulk_add(
                 new_segments.extend(payload)
             else:
                 failure = failure or payload
+    except BaseException:
+        jobs.cancel_join_thread()  # batches no worker will read must not block our exit
+        raise
     finally:
         for worker in workers:
             worker.join(timeout=5 if failure is None else 0.1)
