@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import logging
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 from whoosh import query as wq
@@ -36,6 +36,55 @@ def _leaf_ids(matcher: W3LeafMatcher, offset: int = 0) -> list[int]:
         return []
     ids = np.concatenate(parts)
     return (ids + offset if offset else ids).tolist()
+
+
+def _block_arrays(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(docnums, weights) of each block of an on-disk posting list, decoded with numpy."""
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        deltas, weights = matcher._data[0], matcher._data[1]
+        ids = np.cumsum(np.array(deltas, dtype=np.int64))  # ids are stored delta-encoded
+        start = matcher._i
+        if weights is None:
+            tf = np.ones(len(ids))
+        elif isinstance(weights, float):
+            tf = np.full(len(ids), weights)
+        else:
+            tf = np.array(weights, dtype=np.float64)
+        yield ids[start:], tf[start:]
+        matcher._next_block()
+
+
+def term_postings(searcher: Searcher, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Global docnums (deleted ones included) and weights of a term, decoded once per searcher."""
+    cache = searcher.__dict__.setdefault("_govarchive_postings", {})
+    found = cache.get((field, text))
+    if found is not None:
+        return found
+    id_parts: list[np.ndarray] = []
+    tf_parts: list[np.ndarray] = []
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if (field, text) not in reader:
+            continue
+        matcher = reader.postings(field, text)
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child  # deletions are the caller's business
+        if not isinstance(matcher, W3LeafMatcher):
+            ids = np.array(list(matcher.all_ids()), dtype=np.int64)
+            id_parts.append(ids + offset)
+            tf_parts.append(np.ones(len(ids)))
+            continue
+        for ids, tf in _block_arrays(matcher):
+            id_parts.append(ids + offset if offset else ids)
+            tf_parts.append(tf)
+    if id_parts:
+        found = (np.concatenate(id_parts), np.concatenate(tf_parts))
+    else:
+        found = (np.zeros(0, dtype=np.int64), np.zeros(0))
+    cache[(field, text)] = found
+    return found
 
 
 def _matcher_ids(matcher, offset: int = 0) -> set[int] | None:
@@ -169,22 +218,30 @@ class DocSets:
         self.searcher = searcher
         self._cache: dict[str, set[int]] = {}
         self._published: array | None = None
+        self._deleted_docs: set[int] | None = None
 
     def term(self, fieldname: str, text: str) -> set[int]:
         """Documents containing one term."""
         key = f"{fieldname}\x00{text}"
         if key in self._cache:
             return self._cache[key]
-        found: set[int] = set()
-        q = wq.Term(fieldname, text)
-        context = self.searcher.boolean_context()
-        for sub, offset in self.searcher.leaf_searchers():
-            ids = _matcher_ids(q.matcher(sub, context), offset)
-            if ids is None:
-                ids = {offset + i for i in q.matcher(sub, context).all_ids()}
-            found.update(ids)
+        # The same decoded postings then serve the ranking (term_postings caches them).
+        found = set(term_postings(self.searcher, fieldname, text)[0].tolist())
+        deleted = self._deleted()
+        if deleted:
+            found -= deleted
         self._cache[key] = found
         return found
+
+    def _deleted(self) -> set[int]:
+        """Global docnums of deleted documents."""
+        if self._deleted_docs is None:
+            self._deleted_docs = set()
+            for sub, offset in self.searcher.leaf_searchers():
+                reader = sub.reader()
+                if reader.has_deletions():
+                    self._deleted_docs.update(offset + d for d in reader._perdoc.deleted_docs())
+        return self._deleted_docs
 
     def all_docs(self) -> set[int]:
         """Every live document."""

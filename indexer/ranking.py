@@ -15,12 +15,10 @@ from collections.abc import Iterator
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from indexer.docsets import SCORED_FIELDS, global_field_lengths
+from indexer.docsets import SCORED_FIELDS, global_field_lengths, term_postings
 
 logger = logging.getLogger(__name__)
 
@@ -58,48 +56,6 @@ def scored_terms(
     elif isinstance(q, wq.CompoundQuery):
         for sub in q.subqueries:
             yield from scored_terms(sub, searcher, boost)
-
-
-def _block_arrays(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(docnums, weights) of each block of an on-disk posting list, decoded with numpy."""
-    while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        deltas, weights = matcher._data[0], matcher._data[1]
-        ids = np.cumsum(np.array(deltas, dtype=np.int64))  # ids are stored delta-encoded
-        start = matcher._i
-        if weights is None:
-            tf = np.ones(len(ids))
-        elif isinstance(weights, float):
-            tf = np.full(len(ids), weights)
-        else:
-            tf = np.array(weights, dtype=np.float64)
-        yield ids[start:], tf[start:]
-        matcher._next_block()
-
-
-def term_postings(searcher: Searcher, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Global docnums and weights (term frequencies) of a term over every segment."""
-    id_parts: list[np.ndarray] = []
-    tf_parts: list[np.ndarray] = []
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        if (field, text) not in reader:
-            continue
-        matcher = reader.postings(field, text)
-        if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child  # deleted documents are dropped by the final docset
-        if not isinstance(matcher, W3LeafMatcher):
-            ids = np.array(list(matcher.all_ids()), dtype=np.int64)
-            id_parts.append(ids + offset)
-            tf_parts.append(np.ones(len(ids)))
-            continue
-        for ids, tf in _block_arrays(matcher):
-            id_parts.append(ids + offset if offset else ids)
-            tf_parts.append(tf)
-    if not id_parts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    return np.concatenate(id_parts), np.concatenate(tf_parts)
 
 
 def bm25_scores(searcher: Searcher, q: wq.Query) -> np.ndarray:
