@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -11,7 +12,6 @@ from typing import Any, ClassVar
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import scrapy
-from lxml import etree
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -53,8 +53,11 @@ DENY_EXTENSIONS = [
 ]  # fmt: skip
 DENY_EXTENSION_SET = frozenset(DENY_EXTENSIONS)
 DENY_RE = re.compile("|".join(DENY_PATHS))
-LINK_PARSER = etree.HTMLParser(recover=True, no_network=True, remove_comments=True)
-LINK_HREFS = etree.XPath("//a/@href | //area/@href")
+LINK_CACHE_SIZE = 200_000
+LINK_HREF = re.compile(
+    rb"""<(?:a|area)\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I
+)
+BASE_HREF = re.compile(rb"""<base\s[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
 HTML_TYPES = (b"text/html", b"application/xhtml")
 
 
@@ -101,6 +104,7 @@ class NukeVietSpider(scrapy.Spider):
         self.recheck: set[str] = set()
         self.indexed: set[str] = set()
         self.followed: set[str] = set()
+        self.link_cache: dict[str, str | None] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Start from the home page and the portal's sitemap."""
@@ -187,26 +191,46 @@ class NukeVietSpider(scrapy.Spider):
 
     def page_links(self, base_url: str, body: bytes) -> list[str]:
         """In-portal links of a page worth following (deny rules, file types, fragments)."""
-        try:
-            root = etree.fromstring(body, LINK_PARSER, base_url=base_url)
-        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-            return []
-        if root is None:
-            return []
-        base = root.xpath("string(//base/@href)") or base_url
+        # A regex over the bytes, not a second HTML parse: discovery only needs the hrefs.
+        base_match = BASE_HREF.search(body)
+        base = base_url
+        if base_match:
+            base = urljoin(base_url, html.unescape(base_match.group(1).decode("utf-8", "replace")))
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(base))
+        if len(self.link_cache) > LINK_CACHE_SIZE:
+            self.link_cache.clear()
         found: dict[str, None] = {}
-        for href in LINK_HREFS(root):
-            href = str(href).strip()
-            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-                continue
-            url = urldefrag(urljoin(base, href))[0]
-            path = urlsplit(url).path.lower()
-            if path.rsplit(".", 1)[-1] in DENY_EXTENSION_SET and "." in path.rsplit("/", 1)[-1]:
-                continue
-            if DENY_RE.search(url) or not self.in_portal(url):
-                continue
-            found[url] = None
+        for match in LINK_HREF.finditer(body):
+            raw = next((g for g in match.groups() if g is not None), b"")
+            href = raw.decode("utf-8", "replace").strip()
+            if "&" in href:
+                href = html.unescape(href)
+            # Menus and sidebars repeat on every page: an absolute or root-relative href
+            # resolves the same way wherever it appears.
+            if href.startswith("/") and not href.startswith("//"):
+                key = origin + href
+            elif href.startswith(("http://", "https://")):
+                key = href
+            else:
+                key = base + "\n" + href
+            if key not in self.link_cache:
+                self.link_cache[key] = self.resolve_link(base, href)
+            url = self.link_cache[key]
+            if url is not None:
+                found[url] = None
         return list(found)
+
+    def resolve_link(self, base: str, href: str) -> str | None:
+        """The absolute URL of a link worth following, or None."""
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            return None
+        url = urldefrag(urljoin(base, href))[0]
+        path = urlsplit(url).path.lower()
+        if path.rsplit(".", 1)[-1] in DENY_EXTENSION_SET and "." in path.rsplit("/", 1)[-1]:
+            return None
+        if DENY_RE.search(url) or not self.in_portal(url):
+            return None
+        return url
 
     def archived_body(self, response: Response) -> bytes | None:
         """The archived payload behind a 304, so an unchanged listing's links are still followed."""
