@@ -581,3 +581,41 @@ def label_key(label: str) -> str:
 
 
 _NOT_LABEL_CHAR = re.compile(r"[^a-z0-9 ]")
+
+
+class ArticlePage:
+    """What every article page object shares: the numbers it cites and its record.
+
+    Subclasses set `cms_name` and give `url`, `title()`, `published()`, `author()`, `source()`,
+    `summary()`, `body()`, `category()`, `attachments()` and, where the portal has them, `tags()`.
+    """
+
+    cms_name: str = ""
+    url: str
+
+    def tags(self) -> list[str]:
+        return []
+
+    def doc_refs(self) -> list[str]:
+        from scraper.parsers.docnumbers import find_doc_numbers
+
+        return find_doc_numbers("\n".join(filter(None, [self.summary(), self.body()])))
+
+    def to_item(self) -> dict[str, Any]:
+        from scraper.record import empty_record
+
+        return empty_record(
+            self.url,
+            kind="article",
+            cms=self.cms_name,
+            title=self.title(),
+            published=self.published(),
+            author=self.author(),
+            source=self.source(),
+            summary=self.summary(),
+            body=self.body(),
+            category=self.category(),
+            tags=self.tags(),
+            doc_refs=self.doc_refs(),
+            attachments=self.attachments(),
+        )

@@ -20,6 +20,7 @@ from lxml import etree
 
 from scraper.parsers import xpaths_generic as X
 from scraper.parsers.base import (
+    ArticlePage,
     absolute_url,
     document_base,
     label_key,
@@ -428,8 +429,10 @@ def body_parts(
 # ---- the fallback page ------------------------------------------------------------------------
 
 
-class GenericPage:
+class GenericPage(ArticlePage):
     """An article from an unknown layout: one method per record field, `to_item()`."""
+
+    cms_name = CMS_NAME
 
     def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
         self.doc = doc
@@ -622,26 +625,6 @@ class GenericPage:
             else []
         )
         return attachments_in(scope, self.base)
-
-    def doc_refs(self) -> list[str]:
-        return find_doc_numbers("\n".join(filter(None, [self.summary(), self.body()])))
-
-    def to_item(self) -> dict[str, Any]:
-        return empty_record(
-            self.url,
-            kind="article",
-            cms=CMS_NAME,
-            title=self.title(),
-            published=self.published(),
-            author=self.author(),
-            source=self.source(),
-            summary=self.summary(),
-            body=self.body(),
-            category=self.category(),
-            tags=self.tags(),
-            doc_refs=self.doc_refs(),
-            attachments=self.attachments(),
-        )
 
 
 # ---- legal documents with labelled fields ------------------------------------------------------

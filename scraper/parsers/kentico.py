@@ -8,9 +8,8 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_kentico as X
-from scraper.parsers.base import document_base, meta_content, page_marks
+from scraper.parsers.base import ArticlePage, document_base, meta_content, page_marks
 from scraper.parsers.dates import parse_vietnamese_date
-from scraper.parsers.docnumbers import find_doc_numbers
 from scraper.parsers.generic import (
     attachments_in,
     body_parts,
@@ -21,7 +20,6 @@ from scraper.parsers.generic import (
     visible_date_after,
 )
 from scraper.parsers.text import normalize_text, paragraphs, text_of
-from scraper.record import empty_record
 
 __all__ = ["CMS_NAME", "KenticoArticlePage", "detect", "is_kentico", "parse"]
 
@@ -46,8 +44,10 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     return root is not None and first_of(root, X.BODY) is not None
 
 
-class KenticoArticlePage:
+class KenticoArticlePage(ArticlePage):
     """A Kentico article: one method per record field, `to_item()`."""
+
+    cms_name = CMS_NAME
 
     def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
         self.doc = doc
@@ -103,26 +103,6 @@ class KenticoArticlePage:
     def attachments(self) -> list[dict[str, str]]:
         scope = [el for xpath in (*X.BODY, *X.ATTACHMENT_AREAS) for el in select(self.root, xpath)]
         return attachments_in(scope, self.base)
-
-    def doc_refs(self) -> list[str]:
-        return find_doc_numbers("\n".join(filter(None, [self.summary(), self.body()])))
-
-    def to_item(self) -> dict[str, Any]:
-        return empty_record(
-            self.url,
-            kind="article",
-            cms=CMS_NAME,
-            title=self.title(),
-            published=self.published(),
-            author=self.author(),
-            source=self.source(),
-            summary=self.summary(),
-            body=self.body(),
-            category=self.category(),
-            tags=self.tags(),
-            doc_refs=self.doc_refs(),
-            attachments=self.attachments(),
-        )
 
 
 def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:

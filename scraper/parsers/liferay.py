@@ -9,9 +9,8 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_liferay as X
-from scraper.parsers.base import document_base, meta_content, page_marks
+from scraper.parsers.base import ArticlePage, document_base, meta_content, page_marks
 from scraper.parsers.dates import parse_vietnamese_date
-from scraper.parsers.docnumbers import find_doc_numbers
 from scraper.parsers.generic import (
     attachments_in,
     body_parts,
@@ -23,7 +22,6 @@ from scraper.parsers.generic import (
     visible_date_after,
 )
 from scraper.parsers.text import normalize_text, styled_paragraphs, text_of
-from scraper.record import empty_record
 
 __all__ = ["CMS_NAME", "LiferayArticlePage", "detect", "is_liferay", "parse"]
 
@@ -49,8 +47,10 @@ def _text(el: etree._Element | None) -> str:
     return normalize_text(text_of(el)) if el is not None else ""
 
 
-class LiferayArticlePage:
+class LiferayArticlePage(ArticlePage):
     """A Liferay web-content article: one method per record field, `to_item()`."""
+
+    cms_name = CMS_NAME
 
     def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
         self.doc = doc
@@ -127,26 +127,6 @@ class LiferayArticlePage:
 
     def attachments(self) -> list[dict[str, str]]:
         return attachments_in([self.content] if self.content is not None else [], self.base)
-
-    def doc_refs(self) -> list[str]:
-        return find_doc_numbers("\n".join(filter(None, [self.summary(), self.body()])))
-
-    def to_item(self) -> dict[str, Any]:
-        return empty_record(
-            self.url,
-            kind="article",
-            cms=CMS_NAME,
-            title=self.title(),
-            published=self.published(),
-            author=self.author(),
-            source=self.source(),
-            summary=self.summary(),
-            body=self.body(),
-            category=self.category(),
-            tags=self.tags(),
-            doc_refs=self.doc_refs(),
-            attachments=self.attachments(),
-        )
 
 
 def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:

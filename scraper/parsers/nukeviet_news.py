@@ -8,6 +8,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers.base import (
+    ArticlePage,
     absolute_url,
     document_base,
     first,
@@ -21,7 +22,6 @@ from scraper.parsers.base import (
     split_signature,
 )
 from scraper.parsers.dates import parse_vietnamese_date
-from scraper.parsers.docnumbers import find_doc_numbers
 from scraper.parsers.text import (
     block_text,
     fold_accents,
@@ -29,7 +29,6 @@ from scraper.parsers.text import (
     styled_paragraphs,
     text_of,
 )
-from scraper.record import empty_record
 
 __all__ = ["CMS_NAME", "NukeVietNewsPage", "detect", "is_nukeviet", "parse"]
 
@@ -122,8 +121,10 @@ def _folded(text: str) -> str:
     return fold_accents(normalize_text(text)).lower()
 
 
-class NukeVietNewsPage:
+class NukeVietNewsPage(ArticlePage):
     """A NukeViet news article: one method per record field, `to_item()` for the record."""
+
+    cms_name = CMS_NAME
 
     def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
         self.doc = doc
@@ -223,26 +224,6 @@ class NukeVietNewsPage:
             title = normalize_text(text_of(strong if strong is not None else a))
             found.setdefault(url, {"url": url, "title": title or url.rsplit("/", 1)[-1]})
         return list(found.values())
-
-    def doc_refs(self) -> list[str]:
-        return find_doc_numbers("\n".join(filter(None, [self.summary(), self.body()])))
-
-    def to_item(self) -> dict[str, Any]:
-        return empty_record(
-            self.url,
-            kind="article",
-            cms=CMS_NAME,
-            title=self.title(),
-            published=self.published(),
-            author=self.author(),
-            source=self.source(),
-            summary=self.summary(),
-            body=self.body(),
-            category=self.category(),
-            tags=self.tags(),
-            doc_refs=self.doc_refs(),
-            attachments=self.attachments(),
-        )
 
 
 def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:

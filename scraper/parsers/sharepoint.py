@@ -9,9 +9,8 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_sharepoint as X
-from scraper.parsers.base import document_base, meta_content, page_marks
+from scraper.parsers.base import ArticlePage, document_base, meta_content, page_marks
 from scraper.parsers.dates import parse_vietnamese_date
-from scraper.parsers.docnumbers import find_doc_numbers
 from scraper.parsers.generic import (
     LabelledDocumentPage,
     attachments_in,
@@ -24,7 +23,6 @@ from scraper.parsers.generic import (
     visible_date_after,
 )
 from scraper.parsers.text import fold_accents, normalize_text, paragraphs, text_of
-from scraper.record import empty_record
 
 __all__ = [
     "CMS_NAME",
@@ -66,8 +64,10 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     return bool(property_rows(doc))
 
 
-class SharePointArticlePage:
+class SharePointArticlePage(ArticlePage):
     """A ministry article (`#divArticleDescription1/2/3`): one method per field, `to_item()`."""
+
+    cms_name = CMS_NAME
 
     def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
         self.doc = doc
@@ -135,25 +135,6 @@ class SharePointArticlePage:
             for el in select(self.doc, xpath)
         ]
         return attachments_in(scope, self.base)
-
-    def doc_refs(self) -> list[str]:
-        return find_doc_numbers("\n".join(filter(None, [self.summary(), self.body()])))
-
-    def to_item(self) -> dict[str, Any]:
-        return empty_record(
-            self.url,
-            kind="article",
-            cms=CMS_NAME,
-            title=self.title(),
-            published=self.published(),
-            author=self.author(),
-            source=self.source(),
-            summary=self.summary(),
-            body=self.body(),
-            category=self.category(),
-            doc_refs=self.doc_refs(),
-            attachments=self.attachments(),
-        )
 
 
 class SharePointDocumentPage(LabelledDocumentPage):
