@@ -619,3 +619,15 @@ class ArticlePage:
             doc_refs=self.doc_refs(),
             attachments=self.attachments(),
         )
+
+
+def first_date(root: etree._Element, xpaths: Sequence[Any]) -> str | None:
+    """The first date that parses in the elements the selectors find, in selector order."""
+    from scraper.parsers.dates import parse_vietnamese_date
+
+    for xpath in xpaths:
+        for el in select(root, xpath):
+            value = parse_vietnamese_date(text_of(el))
+            if value:
+                return value
+    return None

@@ -55,3 +55,9 @@ def find_doc_numbers(text: str | None) -> list[str]:
         written = _SPACES.sub(r"\1", number + tail)
         found.setdefault(normalize_doc_number(written), written)
     return list(found.values())
+
+
+def cited_numbers(text: str | None, own: str | None = None) -> list[str]:
+    """Document numbers a text cites, leaving out the document's own number."""
+    mine = normalize_doc_number(own) if own else None
+    return [n for n in find_doc_numbers(text) if normalize_doc_number(n) != mine]

@@ -34,7 +34,7 @@ from scraper.parsers.base import (
     strip_site_name,
 )
 from scraper.parsers.dates import DEFAULT_TZ, parse_vietnamese_date
-from scraper.parsers.docnumbers import find_doc_numbers, normalize_doc_number
+from scraper.parsers.docnumbers import cited_numbers
 from scraper.parsers.text import (
     BLOCK_TAGS,
     Paragraph,
@@ -743,9 +743,8 @@ class LabelledDocumentPage:
         return "\n\n".join(paragraphs(el)) or None
 
     def doc_refs(self) -> list[str]:
-        own = normalize_doc_number(self.fields.get("doc_number", "") or "")
         text = "\n".join(filter(None, [self.fields.get("summary"), self.body()]))
-        return [n for n in find_doc_numbers(text) if normalize_doc_number(n) != own]
+        return cited_numbers(text, self.fields.get("doc_number"))
 
     def attachments(self) -> list[dict[str, str]]:
         scope = [r for r in self.rows]

@@ -9,8 +9,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_liferay as X
-from scraper.parsers.base import ArticlePage, document_base, meta_content, page_marks
-from scraper.parsers.dates import parse_vietnamese_date
+from scraper.parsers.base import ArticlePage, document_base, first_date, meta_content, page_marks
 from scraper.parsers.generic import (
     attachments_in,
     body_parts,
@@ -69,11 +68,9 @@ class LiferayArticlePage(ArticlePage):
         return meta_content(self.doc, "og:title")
 
     def published(self) -> str | None:
-        for xpath in X.PUBLISHED:
-            for el in select(self.root, xpath):
-                value = parse_vietnamese_date(text_of(el))
-                if value:
-                    return value
+        value = first_date(self.root, X.PUBLISHED)
+        if value:
+            return value
         # a template that prints the date elsewhere: the short line under the title
         title = first_of(self.root, X.TITLE)
         return visible_date_after(title) if title is not None else None

@@ -19,7 +19,7 @@ from scraper.parsers.base import (
     strip_site_name,
 )
 from scraper.parsers.dates import parse_vietnamese_date
-from scraper.parsers.docnumbers import find_doc_numbers, normalize_doc_number
+from scraper.parsers.docnumbers import cited_numbers
 from scraper.parsers.nukeviet_laws import document_number
 from scraper.parsers.text import block_text, normalize_text, paragraphs, text_of
 from scraper.record import empty_record
@@ -159,13 +159,8 @@ class NukeVietDispatchPage:
         return list(found.values())
 
     def doc_refs(self) -> list[str]:
-        own = self.doc_number()
         text = "\n".join(filter(None, [self.summary(), self.body()]))
-        return [
-            n
-            for n in find_doc_numbers(text)
-            if not own or normalize_doc_number(n) != normalize_doc_number(own)
-        ]
+        return cited_numbers(text, self.doc_number())
 
     def to_item(self) -> dict[str, Any]:
         return empty_record(

@@ -12,6 +12,7 @@ from scraper.parsers.base import (
     absolute_url,
     document_base,
     first,
+    first_date,
     has_class,
     memoized,
     meta_content,
@@ -21,7 +22,6 @@ from scraper.parsers.base import (
     select,
     split_signature,
 )
-from scraper.parsers.dates import parse_vietnamese_date
 from scraper.parsers.text import (
     block_text,
     fold_accents,
@@ -142,12 +142,7 @@ class NukeVietNewsPage(ArticlePage):
         return text or meta_content(self.doc, "og:title")
 
     def published(self) -> str | None:
-        for xpath in PUBLISHED:
-            for el in select(self.root, xpath):
-                value = parse_vietnamese_date(text_of(el))
-                if value:
-                    return value
-        return None
+        return first_date(self.root, PUBLISHED)
 
     @memoized
     def summary(self) -> str | None:

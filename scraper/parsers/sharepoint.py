@@ -9,8 +9,7 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_sharepoint as X
-from scraper.parsers.base import ArticlePage, document_base, meta_content, page_marks
-from scraper.parsers.dates import parse_vietnamese_date
+from scraper.parsers.base import ArticlePage, document_base, first_date, meta_content, page_marks
 from scraper.parsers.generic import (
     LabelledDocumentPage,
     attachments_in,
@@ -83,11 +82,9 @@ class SharePointArticlePage(ArticlePage):
         return _text(self._title_el()) or meta_content(self.doc, "og:title")
 
     def published(self) -> str | None:
-        for xpath in X.ARTICLE_DATE:
-            for el in select(self.doc, xpath):
-                value = parse_vietnamese_date(text_of(el))
-                if value:
-                    return value
+        value = first_date(self.doc, X.ARTICLE_DATE)
+        if value:
+            return value
         title = self._title_el()
         return visible_date_after(title) if title is not None else None
 
