@@ -2,15 +2,19 @@
 
 Whoosh counts and groups hits by walking a scoring matcher one posting at a time; for a common
 word over 100k documents that costs more than the search. Here a query's boolean skeleton is
-evaluated as Python set algebra over posting blocks read whole.
+evaluated as boolean masks (one byte per document) over posting lists decoded whole with numpy.
+Segments never change once written, so what is decoded from one (postings, facet values, dates)
+is kept by segment id and serves every later searcher, until the segment is merged away.
 """
 
 from __future__ import annotations
 
-import heapq
-import logging
+import os
+import threading
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 from whoosh import query as wq
@@ -20,22 +24,91 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
-logger = logging.getLogger(__name__)
+SCORED_FIELDS: tuple[str, ...] = (
+    "author",
+    "attachments",
+    "text",
+    "text_exact",
+    "text_bi",
+    "title",
+    "title_exact",
+    "title_bi",
+)
+UNKNOWN = "unknown"
+SEARCHER_MEMO = 64
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_TF = np.zeros(0)
 
 
-def _leaf_ids(matcher: W3LeafMatcher, offset: int = 0) -> list[int]:
-    """Every id (+ `offset`) of an on-disk posting list, block by block (deltas summed by numpy)."""
-    parts: list[np.ndarray] = []
-    while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        ids = np.cumsum(np.array(matcher._data[0], dtype=np.int64))  # stored delta-encoded
-        parts.append(ids[matcher._i :])
-        matcher._next_block()
-    if not parts:
-        return []
-    ids = np.concatenate(parts)
-    return (ids + offset if offset else ids).tolist()
+class SegmentCache:
+    """A byte-bounded LRU of values decoded from immutable segments, shared by all searchers."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget = budget_bytes
+        self.used = 0
+        self._items: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        """The value kept for `key`, or None."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            return found[0]
+
+    def put(self, key: tuple[Any, ...], value: Any, size: int) -> None:
+        """Keep `value` (about `size` bytes), evicting the least recently used beyond the budget."""
+        if size > self.budget:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.used -= old[1]
+            self._items[key] = (value, size)
+            self.used += size
+            while self.used > self.budget and self._items:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.used -= dropped
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._items.clear()
+            self.used = 0
+
+
+def _budget_from_env() -> int:
+    try:
+        return int(float(os.environ.get("GOVARCHIVE_SEGMENT_CACHE_MB", "256")) * 1e6)
+    except ValueError:
+        return 256_000_000
+
+
+SEGMENT_CACHE = SegmentCache(_budget_from_env())
+
+
+def _segment_key(segreader: Any) -> str:
+    return segreader.segment().segment_id()
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, tuple):
+        return sum(_nbytes(v) for v in value) + 64
+    if isinstance(value, bytes | bytearray | array):
+        return len(value) * getattr(value, "itemsize", 1)
+    return 64
+
+
+def _cached(key: tuple[Any, ...], make: Any) -> Any:
+    value = SEGMENT_CACHE.get(key)
+    if value is None:
+        value = make()
+        SEGMENT_CACHE.put(key, value, _nbytes(value))
+    return value
 
 
 def _block_arrays(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -56,73 +129,63 @@ def _block_arrays(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarr
         matcher._next_block()
 
 
+def segment_postings(segreader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Segment-local docnums (deleted ones included) and weights of a term, decoded once."""
+
+    def decode() -> tuple[np.ndarray, np.ndarray]:
+        if (field, text) not in segreader:
+            return _EMPTY_IDS, _EMPTY_TF
+        matcher = segreader.postings(field, text)
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child  # deletions are the caller's business
+        if isinstance(matcher, NullMatcherClass):
+            return _EMPTY_IDS, _EMPTY_TF
+        if not isinstance(matcher, W3LeafMatcher):
+            ids = np.array(list(matcher.all_ids()), dtype=np.int64)
+            return ids, np.ones(len(ids))
+        parts = list(_block_arrays(matcher))
+        if not parts:
+            return _EMPTY_IDS, _EMPTY_TF
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    return _cached((_segment_key(segreader), "postings", field, text), decode)
+
+
 def term_postings(searcher: Searcher, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Global docnums (deleted ones included) and weights of a term, decoded once per searcher."""
+    """Global docnums (deleted ones included) and weights of a term."""
+    # A search asks for a term twice (to select, then to rank); a pooled searcher lives long,
+    # so this per-searcher memo is kept small.
     cache = searcher.__dict__.setdefault("_govarchive_postings", {})
     found = cache.get((field, text))
     if found is not None:
         return found
+    if len(cache) >= SEARCHER_MEMO:
+        cache.clear()
     id_parts: list[np.ndarray] = []
     tf_parts: list[np.ndarray] = []
     for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        if (field, text) not in reader:
-            continue
-        matcher = reader.postings(field, text)
-        if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child  # deletions are the caller's business
-        if not isinstance(matcher, W3LeafMatcher):
-            ids = np.array(list(matcher.all_ids()), dtype=np.int64)
-            id_parts.append(ids + offset)
-            tf_parts.append(np.ones(len(ids)))
-            continue
-        for ids, tf in _block_arrays(matcher):
+        ids, tf = segment_postings(sub.reader(), field, text)
+        if len(ids):
             id_parts.append(ids + offset if offset else ids)
             tf_parts.append(tf)
-    if id_parts:
-        found = (np.concatenate(id_parts), np.concatenate(tf_parts))
+    if not id_parts:
+        found = (_EMPTY_IDS, _EMPTY_TF)
+    elif len(id_parts) == 1:
+        found = (id_parts[0], tf_parts[0])
     else:
-        found = (np.zeros(0, dtype=np.int64), np.zeros(0))
+        found = (np.concatenate(id_parts), np.concatenate(tf_parts))
     cache[(field, text)] = found
     return found
 
 
-def _matcher_ids(matcher, offset: int = 0) -> set[int] | None:
-    """Ids (+ `offset`) of a leaf matcher minus deletions, or None when it is not a plain leaf."""
-    if isinstance(matcher, NullMatcherClass):
-        return set()
-    if isinstance(matcher, FilterMatcher) and isinstance(matcher.child, W3LeafMatcher):
-        ids = set(_leaf_ids(matcher.child))
-        ids = ids - matcher._ids if matcher._exclude else ids & matcher._ids
-        return {offset + i for i in ids} if offset else ids
-    if isinstance(matcher, W3LeafMatcher):
-        return set(_leaf_ids(matcher, offset))
-    return None
-
-
-# Segments never change once written, so their columns can be cached by segment id.
-_SEGMENT_CACHE: dict[tuple[str, str], bytes | array] = {}
-_SEGMENT_CACHE_LIMIT = 512
-SCORED_FIELDS: tuple[str, ...] = (
-    "author",
-    "attachments",
-    "text",
-    "text_exact",
-    "text_bi",
-    "title",
-    "title_exact",
-    "title_bi",
-)
-
-
-def _cache_put(key: tuple[str, str], value: bytes | array) -> None:
-    if len(_SEGMENT_CACHE) >= _SEGMENT_CACHE_LIMIT:
-        _SEGMENT_CACHE.clear()
-    _SEGMENT_CACHE[key] = value
-
-
-def _segment_key(segreader) -> str:
-    return segreader.segment().segment_id()
+def _raw_length_column(segreader: Any, lenfield: str) -> bytes:
+    doccount = segreader.doc_count_all()
+    perdoc = getattr(segreader, "_perdoc", None)
+    reader = perdoc._cached_reader(lenfield, LENGTHS_COLUMN) if perdoc else None
+    if reader is None or isinstance(reader, bytes):
+        return reader if isinstance(reader, bytes) else bytes(doccount)
+    raw = reader._dbfile.get(reader._basepos, reader._count)
+    return bytes(raw) + bytes(max(0, doccount - len(raw)))
 
 
 def preload_field_lengths(searcher: Searcher, fields: Iterable[str] = SCORED_FIELDS) -> None:
@@ -133,19 +196,14 @@ def preload_field_lengths(searcher: Searcher, fields: Iterable[str] = SCORED_FIE
         perdoc = getattr(segreader, "_perdoc", None)
         if perdoc is None or not hasattr(perdoc, "_readers"):
             continue
-        doccount = segreader.doc_count_all()
         for field in fields:
             lenfield = _lenfield(field)
-            key = (_segment_key(segreader), lenfield)
-            cached = _SEGMENT_CACHE.get(key)
-            if cached is None:
-                reader = perdoc._cached_reader(lenfield, LENGTHS_COLUMN)
-                if reader is None:
-                    continue
-                raw = reader._dbfile.get(reader._basepos, reader._count)
-                cached = bytes(raw) + bytes(max(0, doccount - len(raw)))
-                _cache_put(key, cached)
-            perdoc._readers[lenfield] = cached
+            if perdoc._cached_reader(lenfield, LENGTHS_COLUMN) is None:
+                continue
+            perdoc._readers[lenfield] = _cached(
+                (_segment_key(segreader), "lengths", lenfield),
+                lambda s=segreader, f=lenfield: _raw_length_column(s, f),
+            )
 
 
 def preload_columns(searcher: Searcher) -> None:
@@ -156,171 +214,212 @@ def preload_columns(searcher: Searcher) -> None:
             if perdoc._cached_reader("_stored", STORED_COLUMN) is None and perdoc.doc_count_all():
                 raise FileNotFoundError("a segment's stored records are gone (merged away)")
     if searcher.doc_count_all():
-        _published_keys(searcher)
+        published_keys(searcher)
 
 
-def global_field_lengths(searcher: Searcher, field: str) -> bytes:
+def global_field_lengths(searcher: Searcher, field: str) -> np.ndarray:
     """One length byte per global docnum for a scored field (see `byte_to_length`)."""
+    cache = searcher.__dict__.setdefault("_govarchive_lengths", {})
+    found = cache.get(field)
+    if found is not None:
+        return found
     lenfield = _lenfield(field)
-    parts: list[bytes] = []
-    total = 0
-    for sub, offset in searcher.leaf_searchers():
+    parts: list[np.ndarray] = []
+    for sub, _ in searcher.leaf_searchers():
         segreader = sub.reader()
-        doccount = segreader.doc_count_all()
-        if total < offset:
-            parts.append(bytes(offset - total))
-            total = offset
-        key = (_segment_key(segreader), lenfield)
-        cached = _SEGMENT_CACHE.get(key)
-        if cached is None:
-            perdoc = getattr(segreader, "_perdoc", None)
-            reader = perdoc._cached_reader(lenfield, LENGTHS_COLUMN) if perdoc else None
-            if reader is None or isinstance(reader, bytes):
-                cached = reader if isinstance(reader, bytes) else bytes(doccount)
-            else:
-                raw = reader._dbfile.get(reader._basepos, reader._count)
-                cached = bytes(raw) + bytes(max(0, doccount - len(raw)))
-            _cache_put(key, cached)
-        parts.append(bytes(cached))
-        total += doccount
-    return b"".join(parts)
+        raw = _cached(
+            (_segment_key(segreader), "lengths", lenfield),
+            lambda s=segreader: _raw_length_column(s, lenfield),
+        )
+        parts.append(np.frombuffer(raw, dtype=np.uint8, count=segreader.doc_count_all()))
+    found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
+    cache[field] = found
+    return found
 
 
-def _published_keys(searcher: Searcher) -> array:
-    """The raw `published` column of every document, as one array indexed by global docnum."""
-    keys = array("Q")
-    for sub, offset in searcher.leaf_searchers():
-        segreader = sub.reader()
-        doccount = segreader.doc_count_all()
-        key = (_segment_key(segreader), "published")
-        cached = _SEGMENT_CACHE.get(key)
-        if cached is None:
-            cached = array("Q", bytes(8 * doccount))
-            if segreader.has_column("published"):
-                reader = segreader.column_reader("published", translate=False)
-                count = min(reader._count, doccount)
-                raw = reader._dbfile.get(reader._basepos, 8 * count)
-                loaded = array(reader._typecode)
-                loaded.frombytes(bytes(raw))
-                loaded.byteswap()  # stored big-endian
-                cached[:count] = array("Q", loaded)
-            _cache_put(key, cached)
-        if len(keys) < offset:
-            keys.extend(bytes(8 * (offset - len(keys))))
-        keys.extend(cached)
+def _segment_published(segreader: Any) -> np.ndarray:
+    doccount = segreader.doc_count_all()
+    keys = np.zeros(doccount, dtype=np.uint64)
+    if segreader.has_column("published"):
+        reader = segreader.column_reader("published", translate=False)
+        count = min(reader._count, doccount)
+        raw = reader._dbfile.get(reader._basepos, 8 * count)
+        keys[:count] = np.frombuffer(bytes(raw), dtype=">u8", count=count)  # big-endian
     return keys
 
 
+def published_keys(searcher: Searcher) -> np.ndarray:
+    """The raw `published` column of every document, indexed by global docnum."""
+    cache = searcher.__dict__
+    found = cache.get("_govarchive_published")
+    if found is None:
+        parts = []
+        for sub, _ in searcher.leaf_searchers():
+            segreader = sub.reader()
+            parts.append(
+                _cached(
+                    (_segment_key(segreader), "published"),
+                    lambda s=segreader: _segment_published(s),
+                )
+            )
+        found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+        cache["_govarchive_published"] = found
+    return found
+
+
+def _segment_facet(segreader: Any, field: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """A segment's values of a one-value keyword field: (vocabulary, code per doc; 0 = none)."""
+    codes = np.zeros(segreader.doc_count_all(), dtype=np.int32)
+    vocab: list[str] = []
+    if field in segreader.schema:
+        for raw in segreader.lexicon(field):
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            ids, _ = segment_postings(segreader, field, text)
+            vocab.append(text)
+            codes[ids] = len(vocab)
+    return tuple(vocab), codes
+
+
+def facet_codes(searcher: Searcher, field: str) -> tuple[list[str], np.ndarray]:
+    """Values of a one-value keyword field over the searcher: (vocabulary, code per global
+    docnum, 0 for none), built from the segments' cached codes once per searcher."""
+    memo = searcher.__dict__.setdefault("_govarchive_facets", {})
+    found = memo.get(field)
+    if found is not None:
+        return found
+    vocab: list[str] = []
+    where: dict[str, int] = {}
+    parts: list[np.ndarray] = []
+    for sub, _ in searcher.leaf_searchers():
+        segreader = sub.reader()
+        local_vocab, local_codes = _cached(
+            (_segment_key(segreader), "facet", field),
+            lambda s=segreader: _segment_facet(s, field),
+        )
+        mapping = np.zeros(len(local_vocab) + 1, dtype=np.int32)
+        for i, value in enumerate(local_vocab, start=1):
+            if value not in where:
+                vocab.append(value)
+                where[value] = len(vocab)
+            mapping[i] = where[value]
+        parts.append(mapping[local_codes])
+    codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    memo[field] = found = (vocab, codes)
+    return found
+
+
 class DocSets:
-    """Evaluate queries to sets of global document numbers over one searcher."""
+    """Evaluate queries to boolean masks over one searcher's global document numbers."""
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
-        self._cache: dict[str, set[int]] = {}
-        self._published: array | None = None
-        self._deleted_docs: set[int] | None = None
+        self.size = searcher.reader().doc_count_all()
+        self._cache: dict[tuple[str, str], np.ndarray] = {}
+        self._live: np.ndarray | None = None
 
-    def term(self, fieldname: str, text: str) -> set[int]:
-        """Documents containing one term."""
-        key = f"{fieldname}\x00{text}"
-        if key in self._cache:
-            return self._cache[key]
-        # The same decoded postings then serve the ranking (term_postings caches them).
-        found = set(term_postings(self.searcher, fieldname, text)[0].tolist())
-        deleted = self._deleted()
-        if deleted:
-            found -= deleted
-        self._cache[key] = found
-        return found
+    def empty(self) -> np.ndarray:
+        """A mask with no document."""
+        return np.zeros(self.size, dtype=bool)
 
-    def _deleted(self) -> set[int]:
-        """Global docnums of deleted documents."""
-        if self._deleted_docs is None:
-            self._deleted_docs = set()
+    def live(self) -> np.ndarray:
+        """Every document not deleted (do not modify)."""
+        if self._live is None:
+            live = np.ones(self.size, dtype=bool)
             for sub, offset in self.searcher.leaf_searchers():
                 reader = sub.reader()
                 if reader.has_deletions():
-                    self._deleted_docs.update(offset + d for d in reader._perdoc.deleted_docs())
-        return self._deleted_docs
+                    deleted = np.fromiter(reader._perdoc.deleted_docs(), dtype=np.int64)
+                    live[deleted + offset] = False
+            self._live = live
+        return self._live
 
-    def all_docs(self) -> set[int]:
-        """Every live document."""
-        return set(self.searcher.reader().all_doc_ids())
+    def term(self, fieldname: str, text: str) -> np.ndarray:
+        """Documents containing one term (do not modify)."""
+        key = (fieldname, text)
+        found = self._cache.get(key)
+        if found is None:
+            found = self.empty()
+            found[term_postings(self.searcher, fieldname, text)[0]] = True
+            found &= self.live()
+            self._cache[key] = found
+        return found
 
-    def evaluate(self, q: wq.Query) -> set[int]:
-        """The exact set of documents matching `q` (scores and boosts ignored)."""
+    def from_docnums(self, docnums: Iterable[int]) -> np.ndarray:
+        """A mask of the given global docnums."""
+        mask = self.empty()
+        ids = np.fromiter(docnums, dtype=np.int64)
+        if len(ids):
+            mask[ids] = True
+        return mask
+
+    def evaluate(self, q: wq.Query) -> np.ndarray:
+        """The exact set of documents matching `q` as a fresh mask (scores and boosts ignored)."""
         if isinstance(q, wq.Term):
-            return self.term(q.fieldname, q.text)
+            return self.term(q.fieldname, q.text).copy()
         if isinstance(q, wq.AndMaybe):
             return self.evaluate(q.a)
         if isinstance(q, wq.AndNot):
-            return self.evaluate(q.a) - self.evaluate(q.b)
+            return self.evaluate(q.a) & ~self.evaluate(q.b)
         if isinstance(q, wq.DateRange) and q.fieldname == "published":
-            return self.in_date_range(self.all_docs(), q)
+            return self.in_date_range(self.live().copy(), q)
         if isinstance(q, wq.And):
             ranges = [s for s in q.subqueries if isinstance(s, wq.DateRange)]
             others = [s for s in q.subqueries if not isinstance(s, wq.DateRange)]
-            # smallest first: intersection cost is the smaller set
-            parts = sorted((self.evaluate(s) for s in others), key=len)
-            result = set(parts[0]) if parts else self.all_docs()
-            for part in parts[1:]:
-                result &= part
-                if not result:
-                    break
+            result = self.live().copy()
+            # cheap parts first; stop as soon as nothing is left
+            for part in sorted(others, key=lambda s: not isinstance(s, wq.Term)):
+                result &= self.evaluate(part)
+                if not result.any():
+                    return result
             for date_range in ranges:
                 result = self.in_date_range(result, date_range)
             return result
         if isinstance(q, wq.Or):
-            result: set[int] = set()
+            result = self.empty()
             for s in q.subqueries:
                 result |= self.evaluate(s)
             return result
         if isinstance(q, wq.Every):
-            return self.all_docs()
+            return self.live().copy()
         if isinstance(q, wq.NullQuery.__class__):
-            return set()
-        return set(self.searcher.docs_for_query(q))
+            return self.empty()
+        return self.from_docnums(self.searcher.docs_for_query(q))
 
-    def in_date_range(self, docs: set[int], date_range: wq.DateRange) -> set[int]:
+    def in_date_range(self, docs: np.ndarray, date_range: wq.DateRange) -> np.ndarray:
         """The documents of `docs` published within a DateRange (undated ones never are)."""
         if date_range.fieldname != "published":
-            return docs & set(self.searcher.docs_for_query(date_range))
-        if self._published is None:
-            self._published = _published_keys(self.searcher)
-        keys = self._published
+            return docs & self.from_docnums(self.searcher.docs_for_query(date_range))
+        keys = published_keys(self.searcher)
         low = datetime_to_long(date_range.startdate) if date_range.startdate else 1
         high = datetime_to_long(date_range.enddate) if date_range.enddate else 2**64 - 1
-        return {d for d in docs if low <= keys[d] <= high}
+        return docs & (keys >= np.uint64(low)) & (keys <= np.uint64(high))
 
-    def facet_counts(self, docs: set[int], fieldname: str) -> dict[str, int]:
-        """How many of `docs` carry each term of a keyword field (missing values as "unknown")."""
-        counts: dict[str, int] = {}
-        covered = 0
-        reader = self.searcher.reader()
-        for raw in reader.lexicon(fieldname):
-            text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-            n = len(docs & self.term(fieldname, text))
-            if n:
-                counts[text] = n
-                covered += n
-        if covered < len(docs):
-            counts["unknown"] = len(docs) - covered
+    def facet_counts(self, docs: np.ndarray, fieldname: str) -> dict[str, int]:
+        """How many of `docs` carry each value of a one-value keyword field (none: "unknown")."""
+        vocab, codes = facet_codes(self.searcher, fieldname)
+        tally = np.bincount(codes[docs], minlength=len(vocab) + 1)
+        counts = {
+            (vocab[code - 1] if code else UNKNOWN): int(tally[code])
+            for code in np.flatnonzero(tally).tolist()
+        }
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    def by_date(self, docs: Iterable[int], *, newest: bool, limit: int | None) -> list[int]:
+    def by_date(self, docs: np.ndarray, *, newest: bool, limit: int | None) -> list[int]:
         """Docnums ordered by `published` (undated last either way), first `limit` of them."""
-        if self._published is None:
-            self._published = _published_keys(self.searcher)
-        keys = self._published
+        keys = published_keys(self.searcher)
         undated = self.term("undated", "1")
-        dated = [d for d in docs if d not in undated]
-        missing = sorted(d for d in docs if d in undated)
-        key = keys.__getitem__
-        if limit is None:
-            ordered = sorted(dated, key=lambda d: (key(d), -d if newest else d), reverse=newest)
-        elif newest:
-            ordered = heapq.nlargest(limit, dated, key=lambda d: (key(d), -d))
+        dated = np.flatnonzero(docs & ~undated)
+        missing = np.flatnonzero(docs & undated)
+        dated_keys = keys[dated]
+        if limit is not None and limit < len(dated):
+            # keep everything tied with the limit-th key, then order exactly
+            kth = len(dated) - limit if newest else limit - 1
+            threshold = np.partition(dated_keys, kth)[kth]
+            keep = dated_keys >= threshold if newest else dated_keys <= threshold
+            dated, dated_keys = dated[keep], dated_keys[keep]
+        if newest:
+            order = np.lexsort((dated, ~dated_keys))  # newest first, then docnum ascending
         else:
-            ordered = heapq.nsmallest(limit, dated, key=lambda d: (key(d), d))
-        ordered.extend(missing)
+            order = np.lexsort((dated, dated_keys))
+        ordered = dated[order].tolist() + missing.tolist()
         return ordered if limit is None else ordered[:limit]

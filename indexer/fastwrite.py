@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 FOLDED, EXACT, BIGRAM = "folded", "exact", "bigram"
 SEGMENT_DOCS = 10_000
 COMPRESS_MIN = 32
+# Postings per block (Whoosh writes 128): readers decode whole lists, and each block costs a
+# read, a decompress, an unpickle and an array conversion whatever its size.
+BLOCK_POSTINGS = 1024
 _FREQ_BYTES = [pack_uint(i) for i in range(1024)]
 _SEP = "\x00"
 
@@ -246,7 +249,7 @@ def write_pool(fieldwriter: Any, schema: Any, pool: TermPool, pdr: Any, doccount
         lengths = _length_bytes(pdr, fieldname, doccount) if pdr is not None else None
         fieldwriter.start_field(fieldname, schema[fieldname])
         pw = fieldwriter._postwriter
-        limit = pw._blocklimit
+        limit = max(pw._blocklimit, BLOCK_POSTINGS)
         compression = pw._compression
         check_order = fieldname in pool.merged  # merged postings: sort them if out of order
         for term in sorted(terms):  # code point order is UTF-8 byte order

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import shutil
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_WRITER_TIMEOUT = 30.0
 OPEN_RETRIES = 5
+MAX_MERGED_DOCS = SEGMENT_DOCS
+MERGE_FANOUT = 8
 
 
 @dataclass
@@ -99,9 +104,8 @@ def create_or_open_index(index_dir: Path | str) -> FileIndex:
     return _storage(path).create_index(build_schema())
 
 
-@contextmanager
-def open_searcher(index_dir: Path | str) -> Iterator[Searcher]:
-    """A fresh searcher over the latest commit (never refreshed; open one per search)."""
+def new_searcher(index_dir: Path | str) -> Searcher:
+    """A searcher over the latest commit, its segment files opened now; the caller closes it."""
     last_error: Exception | None = None
     for attempt in range(OPEN_RETRIES):
         ix = open_index(index_dir)
@@ -115,12 +119,92 @@ def open_searcher(index_dir: Path | str) -> Iterator[Searcher]:
             last_error = exc
             time.sleep(0.02 * (attempt + 1))
             continue
-        try:
-            yield searcher
-        finally:
-            searcher.close()
-        return
+        return searcher
     raise NoIndexError(f"cannot open index in {index_dir}: {last_error}")
+
+
+@contextmanager
+def open_searcher(index_dir: Path | str) -> Iterator[Searcher]:
+    """A fresh searcher over the latest commit (never refreshed; open one per search)."""
+    searcher = new_searcher(index_dir)
+    try:
+        yield searcher
+    finally:
+        searcher.close()
+
+
+_TOC_NAME = re.compile(r"^_(.+)_(\d+)\.toc$")
+
+
+def index_generation(index_dir: Path | str) -> tuple[Any, ...] | None:
+    """What identifies the index's latest commit: directory inode, TOC name, TOC mtime and size."""
+    path = Path(index_dir)
+    try:
+        latest: tuple[int, str] | None = None
+        with os.scandir(path) as entries:
+            for entry in entries:
+                match = _TOC_NAME.match(entry.name)
+                if match and (latest is None or int(match.group(2)) > latest[0]):
+                    latest = (int(match.group(2)), entry.name)
+        if latest is None:
+            return None
+        toc = os.stat(path / latest[1])
+        return (os.stat(path).st_ino, latest[1], toc.st_mtime_ns, toc.st_size)
+    except OSError:
+        return None
+
+
+class SearcherPool:
+    """Searchers kept open between searches of a long-running process (the web server).
+
+    A searcher is handed out only while the index's latest commit is the one it was opened
+    on; after a commit the next search opens a new one (searchers are never refreshed) and
+    the old ones are closed as they come back. One searcher serves one search at a time.
+    """
+
+    def __init__(self, index_dir: Path | str, size: int = 8) -> None:
+        self.index_dir = Path(index_dir)
+        self.size = size
+        self._idle: list[tuple[tuple[Any, ...], Searcher]] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """A searcher over the latest commit, returned to the pool afterwards."""
+        generation = index_generation(self.index_dir)
+        found: Searcher | None = None
+        stale: list[Searcher] = []
+        with self._lock:
+            keep = []
+            for item in self._idle:
+                if item[0] != generation:
+                    stale.append(item[1])
+                elif found is None:
+                    found = item[1]
+                else:
+                    keep.append(item)
+            self._idle = keep
+        for old in stale:
+            old.close()
+        if found is None:
+            found = new_searcher(self.index_dir)
+        try:
+            yield found
+        except BaseException:
+            found.close()
+            raise
+        with self._lock:
+            if generation is not None and len(self._idle) < self.size:
+                self._idle.append((generation, found))
+                return
+        found.close()
+
+    def close(self) -> None:
+        """Close every idle searcher."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for _, searcher in idle:
+            searcher.close()
 
 
 def _writer(ix: FileIndex, timeout: float, locked: bool = True) -> FastSegmentWriter:
@@ -150,6 +234,34 @@ def _indexable(record: Any) -> bool:
     return isinstance(record, dict) and bool(record.get("url")) and record.get("kind") != "listing"
 
 
+def capped_merge(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy: merge the smallest segments once there are `MERGE_FANOUT` of them, into
+    one of at most `MAX_MERGED_DOCS` documents.
+
+    A merge holds the postings of the merged segments in memory; Whoosh's own policy merges
+    ever larger segments (tens of thousands of documents late in a long crawl), this one
+    bounds what one commit can hold.
+    """
+    from whoosh.reading import SegmentReader
+
+    group: list[Any] = []
+    total = writer.docnum  # the writer's own new documents go into the merged segment too
+    for segment in sorted(segments, key=lambda s: s.doc_count_all()):
+        count = segment.doc_count_all()
+        if total + count > MAX_MERGED_DOCS:
+            break
+        group.append(segment)
+        total += count
+    if len(group) < MERGE_FANOUT:
+        return segments
+    merged = {id(segment) for segment in group}
+    for segment in group:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if id(segment) not in merged]
+
+
 def _add_sequentially(
     ix: FileIndex,
     records: Iterable[dict[str, Any]],
@@ -171,14 +283,14 @@ def _add_sequentially(
             if url in seen or len(seen) >= segment_docs:
                 # Whoosh cannot delete a document buffered in the same writer: commit first
                 # (also bounds the postings held in memory).
-                writer.commit(merge=url in seen)
+                writer.commit(mergetype=capped_merge if url in seen else None, merge=url in seen)
                 stats.commits += 1
                 writer = _writer(ix, timeout, locked)
                 seen.clear()
             seen.add(url)
             writer.update_document(**record_to_document(record))
             stats.indexed += 1
-        writer.commit()
+        writer.commit(mergetype=capped_merge)
         stats.commits += 1
     except BaseException:
         if not writer.is_closed:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from math import log
 
 import numpy as np
 from whoosh import query as wq
@@ -26,7 +27,7 @@ B = 0.75
 K1 = 1.2
 RANKED_FIELDS = frozenset(SCORED_FIELDS) | {"author", "attachments", "doc_number", "doc_refs"}
 MAX_PREFIX_TERMS = 64
-BYTE_LENGTHS = [byte_to_length(i) for i in range(256)]
+BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 
 
 def scored_terms(
@@ -64,17 +65,17 @@ def bm25_scores(searcher: Searcher, q: wq.Query) -> np.ndarray:
     merged: dict[tuple[str, str], float] = {}
     for field, text, boost in scored_terms(q, searcher):
         merged[(field, text)] = merged.get((field, text), 0.0) + boost
+    doc_count = searcher.doc_count_all()
     for (field, text), boost in merged.items():
-        if searcher.doc_frequency(field, text) == 0:
-            continue
-        weight = searcher.idf(field, text) * boost
         ids, tf = term_postings(searcher, field, text)
         if not len(ids):
             continue
+        # Whoosh's idf: its document frequency counts deleted documents too, as `ids` does.
+        weight = (log(doc_count / (len(ids) + 1)) + 1) * boost
         if searcher.schema[field].scorable:
-            lengths = np.frombuffer(global_field_lengths(searcher, field), dtype=np.uint8)
+            lengths = global_field_lengths(searcher, field)
             avg = searcher.avg_field_length(field) or 1.0
-            norms = np.array([K1 * ((1 - B) + B * n / avg) for n in BYTE_LENGTHS])
+            norms = K1 * ((1 - B) + B * BYTE_LENGTHS / avg)
             # Same operations in the same order as Whoosh's BM25F, in doubles.
             scores[ids] += weight * (tf * (K1 + 1)) / (tf + norms[lengths[ids]])
         else:
@@ -83,11 +84,11 @@ def bm25_scores(searcher: Searcher, q: wq.Query) -> np.ndarray:
 
 
 def rank(
-    searcher: Searcher, q: wq.Query, docs: set[int], limit: int | None
+    searcher: Searcher, q: wq.Query, docs: np.ndarray, limit: int | None
 ) -> list[tuple[float, int]]:
-    """The best `limit` (score, docnum) of `docs` for query `q` (all of them when None)."""
+    """The best `limit` (score, docnum) of the `docs` mask for query `q` (all when None)."""
     scores = bm25_scores(searcher, q)
-    candidates = np.fromiter(docs, dtype=np.int64, count=len(docs))
+    candidates = np.flatnonzero(docs)
     values = scores[candidates]
     if limit is not None and limit < len(candidates):
         # Keep every candidate scoring at least the limit-th best score (ties included),

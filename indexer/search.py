@@ -7,9 +7,11 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -23,7 +25,7 @@ from indexer.analysis import (
     words,
 )
 from indexer.docsets import DocSets
-from indexer.index import open_searcher
+from indexer.index import SearcherPool, open_searcher
 from indexer.query import ParsedQuery, parse_query
 from indexer.ranking import rank
 from indexer.schema import attachments_text, normalize_doc_number
@@ -155,14 +157,14 @@ def ranked_docnums(
     searcher: Searcher,
     sets: DocSets,
     scored_query: wq.Query,
-    docs: set[int],
+    docs: np.ndarray,
     sort: str,
     limit: int | None,
 ) -> list[tuple[float, int]]:
     """The first `limit` (score, docnum) pairs of `docs` in the requested order."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-    if not docs:
+    if not docs.any():
         return []
     if sort != "relevance":
         return [(0.0, d) for d in sets.by_date(docs, newest=sort == "newest", limit=limit)]
@@ -188,8 +190,12 @@ def search(
     page: int = 1,
     limit: int = 10,
     facets: bool = False,
+    pool: SearcherPool | None = None,
 ) -> SearchResults:
-    """Run a query with filters; return one page of hits, the total and optional facets."""
+    """Run a query with filters; return one page of hits, the total and optional facets.
+
+    `pool`: take the searcher from a long-running process's pool instead of opening one.
+    """
     if page < 1 or limit < 1:
         raise ValueError("page and limit must be at least 1")
     parsed = parse_query(query, exact=exact)
@@ -198,10 +204,10 @@ def search(
     )
     q = full_query(parsed, filters)
     offset = (page - 1) * limit
-    with open_searcher(index_dir) as searcher:
+    with pool.searcher() if pool is not None else open_searcher(index_dir) as searcher:
         sets = DocSets(searcher)
         docs = sets.evaluate(q)
-        total = len(docs)
+        total = int(np.count_nonzero(docs))
         top = ranked_docnums(searcher, sets, parsed.query, docs, sort, offset + limit)
         hits = [
             make_hit(searcher, docnum, score, offset + i + 1, parsed)
@@ -341,7 +347,7 @@ def _parts(
 
 
 def _lead(text: str, size: int) -> list[tuple[str, bool]]:
-    spans = list(iter_word_spans(text))
+    spans = list(islice(iter_word_spans(text), size + 1))
     if not spans:
         return []
     return _parts(text, spans[:size], [False] * min(size, len(spans)), False, len(spans) > size)

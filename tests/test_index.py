@@ -249,3 +249,50 @@ def test_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
             assert slow.doc_field_length(docnum, fieldname) == fast.doc_field_length(
                 docnum, fieldname
             )
+
+
+def test_many_small_commits_merge_into_bounded_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.index as index_module
+
+    monkeypatch.setattr(index_module, "MAX_MERGED_DOCS", 60)
+    monkeypatch.setattr(index_module, "MERGE_FANOUT", 4)
+    index_dir = tmp_path / "index"
+    records = [
+        empty_record(
+            f"https://example.gov.vn/news/bai-{n}.html",
+            title=f"Thông báo số {n} của Ủy ban nhân dân",
+            kind="article",
+            portal="p",
+        )
+        for n in range(120)
+    ]
+    for start in range(0, len(records), 10):  # a crawl's batches: one commit each
+        index_records(index_dir, records[start : start + 10])
+        sizes = [s.doc_count_all() for s in open_index(index_dir)._segments()]
+        assert max(sizes) <= 60
+        assert len(sizes) < 4 + len(records) // 10  # merges happened: fewer than one per batch
+    sizes = [s.doc_count_all() for s in open_index(index_dir)._segments()]
+    assert sum(sizes) == 120 and len(sizes) <= 3 + 120 // 60
+    assert search(index_dir, "thong bao", limit=1).total == 120
+    assert search(index_dir, 'title:"số 117"').hits[0].record["url"].endswith("bai-117.html")
+
+
+def test_pooled_searchers_follow_each_commit(tmp_path: Path) -> None:
+    from indexer.index import SearcherPool
+
+    index_dir = tmp_path / "index"
+    index_records(index_dir, CORPUS[:3])
+    pool = SearcherPool(index_dir, size=2)
+    with pool.searcher() as first:
+        assert first.doc_count() == 3
+    with pool.searcher() as again:
+        assert again is first  # same commit: the open searcher is reused
+    index_records(index_dir, CORPUS[3:])
+    with pool.searcher() as after:
+        assert after is not first and after.doc_count() == len(CORPUS)
+    assert first.is_closed  # the stale one was closed, never refreshed
+    assert search(index_dir, "39/QĐ-CA", pool=pool).total == 1
+    pool.close()
+    assert after.is_closed

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from indexer.errors import NoIndexError, QueryError
 from indexer.export import iter_hits, write_csv, write_jsonl
-from indexer.index import index_exists, open_searcher
+from indexer.index import SearcherPool, index_exists, open_searcher
 from indexer.query import parse_query
 from indexer.search import Hit, SearchResults, load_record, search
 from scraper.layout import DataLayout
@@ -373,6 +373,7 @@ class SearchApp:
         self.portal_names = PortalNames(layout.portals)
         self.cache = PageCache(cache_pages)
         self.facet_cache = PageCache(cache_pages)  # facets do not change with page or sort
+        self.searchers = SearcherPool(layout.index)
         self.lookup = CaptureLookup(layout.state / "captures.sqlite", fallback=self._locate_records)
         self.routes: dict[str, Callable[[Request], Response]] = {
             "/": self.search_page,
@@ -489,6 +490,7 @@ class SearchApp:
                 page=params.page,
                 limit=params.limit,
                 facets=known_facets is None,
+                pool=self.searchers,
                 **params.search_kwargs(),
             )
         except QueryError:

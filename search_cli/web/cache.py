@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import re
 import threading
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
-_TOC = re.compile(r"^_(.+)_(\d+)\.toc$")
+from indexer.index import index_generation
 
-
-def index_generation(index_dir: Path) -> tuple[Any, ...] | None:
-    """What identifies the index's latest commit: directory inode, TOC name, TOC mtime and size."""
-    try:
-        latest: tuple[int, str] | None = None
-        with os.scandir(index_dir) as entries:
-            for entry in entries:
-                match = _TOC.match(entry.name)
-                if match and (latest is None or int(match.group(2)) > latest[0]):
-                    latest = (int(match.group(2)), entry.name)
-        if latest is None:
-            return None
-        toc = os.stat(index_dir / latest[1])
-        return (os.stat(index_dir).st_ino, latest[1], toc.st_mtime_ns, toc.st_size)
-    except OSError:
-        return None
+__all__ = ["PageCache", "index_generation"]
 
 
 class PageCache:

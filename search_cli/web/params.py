@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from indexer.search import SORTS, parse_date_bound
 from scraper.record import KINDS
@@ -15,6 +16,12 @@ MAX_PAGE = 500
 MAX_DEPTH = 10_000  # page × limit: deeper than this, export the hits instead
 MAX_QUERY_CHARS = 500
 MAX_FILTER_CHARS = 200
+
+
+@lru_cache(maxsize=4096)
+def _quote(value: str) -> str:
+    # A page repeats its query in every facet, sort and paging link.
+    return quote_plus(value)
 
 
 class BadParameter(ValueError):
@@ -79,8 +86,10 @@ class SearchParams:
         return items
 
     def query_string(self, *, paging: bool = True) -> str:
-        """The parameters as a URL query string (no leading `?`)."""
-        return urlencode(self.query_items(paging=paging))
+        """The parameters as a URL query string (no leading `?`), as `urlencode` writes it."""
+        return "&".join(
+            f"{name}={_quote(value)}" for name, value in self.query_items(paging=paging)
+        )
 
     def url(self, path: str = "/", **changes: Any) -> str:
         """A URL for these parameters with `changes` applied; filter changes go back to page 1."""

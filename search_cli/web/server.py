@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -36,8 +37,24 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     request_queue_size = 256
 
 
+def gated(app: Callable[..., Any], slots: int) -> Callable[..., Any]:
+    """`app` run by at most `slots` threads at once; the other requests wait their turn.
+
+    Threads of one process share one interpreter lock: twenty requests computing at once take
+    longer together (lock hand-offs) than one after the other, and each waits for all.
+    Streamed bodies (exports) are sent outside the gate.
+    """
+    gate = threading.Semaphore(slots)
+
+    def run(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        with gate:
+            return app(environ, start_response)
+
+    return run
+
+
 def make_server(
-    host: str, port: int, app: Callable[..., Any], *, bind: bool = True
+    host: str, port: int, app: Callable[..., Any], *, bind: bool = True, slots: int = 1
 ) -> ThreadingWSGIServer:
     """A server for `app` bound to host:port (IPv6 when the host has a colon)."""
 
@@ -45,7 +62,7 @@ def make_server(
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
     server = Server((host, port), QuietRequestHandler, bind_and_activate=bind)
-    server.set_app(app)
+    server.set_app(gated(app, slots) if slots > 0 else app)
     return server
 
 
