@@ -316,6 +316,7 @@ class DocSets:
         self.size = searcher.reader().doc_count_all()
         self._cache: dict[tuple[str, str], np.ndarray] = {}
         self._live: np.ndarray | None = None
+        self._positions: tuple[np.ndarray, np.ndarray] | None = None
 
     def empty(self) -> np.ndarray:
         """A mask with no document."""
@@ -397,7 +398,9 @@ class DocSets:
     def facet_counts(self, docs: np.ndarray, fieldname: str) -> dict[str, int]:
         """How many of `docs` carry each value of a one-value keyword field (none: "unknown")."""
         vocab, codes = facet_codes(self.searcher, fieldname)
-        tally = np.bincount(codes[docs], minlength=len(vocab) + 1)
+        if self._positions is None or self._positions[0] is not docs:
+            self._positions = (docs, np.flatnonzero(docs))  # shared by the facets of one mask
+        tally = np.bincount(codes[self._positions[1]], minlength=len(vocab) + 1)
         counts = {
             (vocab[code - 1] if code else UNKNOWN): int(tally[code])
             for code in np.flatnonzero(tally).tolist()

@@ -169,9 +169,10 @@ class SearcherPool:
         self._lock = threading.Lock()
 
     @contextmanager
-    def searcher(self) -> Iterator[Searcher]:
-        """A searcher over the latest commit, returned to the pool afterwards."""
-        generation = index_generation(self.index_dir)
+    def searcher(self, generation: tuple[Any, ...] | None = None) -> Iterator[Searcher]:
+        """A searcher over the latest commit (`generation`, when the caller has just read it),
+        returned to the pool afterwards."""
+        generation = generation or index_generation(self.index_dir)
         found: Searcher | None = None
         stale: list[Searcher] = []
         with self._lock:

@@ -59,6 +59,17 @@ def scored_terms(
             yield from scored_terms(sub, searcher, boost)
 
 
+def length_norms(searcher: Searcher, field: str) -> np.ndarray:
+    """BM25's length normalisation `K1 * (1 - B + B * length / average)` per global docnum."""
+    memo = searcher.__dict__.setdefault("_govarchive_norms", {})
+    found = memo.get(field)
+    if found is None:
+        avg = searcher.avg_field_length(field) or 1.0
+        norms = K1 * ((1 - B) + B * BYTE_LENGTHS / avg)
+        memo[field] = found = norms[global_field_lengths(searcher, field)]
+    return found
+
+
 def bm25_scores(searcher: Searcher, q: wq.Query) -> np.ndarray:
     """Sum of BM25 contributions of the query's scored terms, one float per global docnum."""
     scores = np.zeros(searcher.reader().doc_count_all())
@@ -73,11 +84,8 @@ def bm25_scores(searcher: Searcher, q: wq.Query) -> np.ndarray:
         # Whoosh's idf: its document frequency counts deleted documents too, as `ids` does.
         weight = (log(doc_count / (len(ids) + 1)) + 1) * boost
         if searcher.schema[field].scorable:
-            lengths = global_field_lengths(searcher, field)
-            avg = searcher.avg_field_length(field) or 1.0
-            norms = K1 * ((1 - B) + B * BYTE_LENGTHS / avg)
             # Same operations in the same order as Whoosh's BM25F, in doubles.
-            scores[ids] += weight * (tf * (K1 + 1)) / (tf + norms[lengths[ids]])
+            scores[ids] += weight * (tf * (K1 + 1)) / (tf + length_norms(searcher, field)[ids])
         else:
             scores[ids] += weight
     return scores

@@ -191,10 +191,12 @@ def search(
     limit: int = 10,
     facets: bool = False,
     pool: SearcherPool | None = None,
+    generation: tuple[Any, ...] | None = None,
 ) -> SearchResults:
     """Run a query with filters; return one page of hits, the total and optional facets.
 
-    `pool`: take the searcher from a long-running process's pool instead of opening one.
+    `pool`: take the searcher from a long-running process's pool instead of opening one
+    (`generation`: the index commit the caller has just read, see `index_generation`).
     """
     if page < 1 or limit < 1:
         raise ValueError("page and limit must be at least 1")
@@ -204,7 +206,8 @@ def search(
     )
     q = full_query(parsed, filters)
     offset = (page - 1) * limit
-    with pool.searcher() if pool is not None else open_searcher(index_dir) as searcher:
+    opened = pool.searcher(generation) if pool is not None else open_searcher(index_dir)
+    with opened as searcher:
         sets = DocSets(searcher)
         docs = sets.evaluate(q)
         total = int(np.count_nonzero(docs))

@@ -8,7 +8,9 @@ import io
 import json
 import re
 import shutil
+import socket
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -707,6 +709,34 @@ def test_server_answers_on_loopback(live_server: str) -> None:
     with urllib.request.urlopen(live_server + "/export.csv?q=dai+hoi", timeout=10) as response:
         rows = list(csv.reader(io.StringIO(response.read().decode("utf-8-sig"))))
         assert len(rows) == 32
+
+
+def test_idle_connections_do_not_block_searches(live_server: str) -> None:
+    # Browsers open connections ahead of need; one request computes at a time per process.
+    host, port = live_server.removeprefix("http://").split(":")
+    idle = [socket.create_connection((host, int(port)), timeout=5) for _ in range(3)]
+    try:
+        started = time.monotonic()
+        with urllib.request.urlopen(live_server + "/?q=dai+hoi", timeout=10) as response:
+            assert response.status == 200
+        assert time.monotonic() - started < 2
+        results: list[int] = []
+
+        def fetch() -> None:
+            with urllib.request.urlopen(live_server + "/?q=tuyen+truyen", timeout=20) as r:
+                results.append(r.status)
+
+        threads = [threading.Thread(target=fetch) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert results == [200] * 8
+        idle[0].sendall(b"GET /robots.txt HTTP/1.0\r\n\r\n")  # a late request still answered
+        assert idle[0].recv(64).startswith(b"HTTP/1.0 200")
+    finally:
+        for sock in idle:
+            sock.close()
 
 
 def test_serve_command_binds_loopback_by_default() -> None:

@@ -467,16 +467,13 @@ class SearchApp:
             params = parse_search_params(request.query)
         except BadParameter as exc:
             raise HTTPError(400, str(exc)) from None
-        if not index_exists(self.layout.index):
+        generation = index_generation(self.layout.index)  # None: no commit yet
+        if generation is None and not index_exists(self.layout.index):
             return self.no_index_page(params)
         if not params.has_query:
             return self.render("search.html", params=params, results=None, view=None)
         names = self.portal_names.get()
-        key = (
-            params.query_string(),
-            index_generation(self.layout.index),
-            self.portal_names.version,
-        )
+        key = (params.query_string(), generation, self.portal_names.version)
         cached = self.cache.get(key)
         if cached is not None:
             return Response(200, cached, [("X-Cache", "hit")])
@@ -491,6 +488,7 @@ class SearchApp:
                 limit=params.limit,
                 facets=known_facets is None,
                 pool=self.searchers,
+                generation=generation,
                 **params.search_kwargs(),
             )
         except QueryError:

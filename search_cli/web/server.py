@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import socket
 import sys
@@ -37,18 +38,72 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     request_queue_size = 256
 
 
-def gated(app: Callable[..., Any], slots: int) -> Callable[..., Any]:
-    """`app` run by at most `slots` threads at once; the other requests wait their turn.
+class _Slot:
+    """One request's turn to compute: held from the accept, released once it is done."""
 
-    Threads of one process share one interpreter lock: twenty requests computing at once take
-    longer together (lock hand-offs) than one after the other, and each waits for all.
-    Streamed bodies (exports) are sent outside the gate.
+    def __init__(self, slots: threading.Semaphore) -> None:
+        self._slots = slots
+        self._held = True
+
+    def hold(self) -> None:
+        if not self._held:
+            self._slots.acquire()
+            self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._slots.release()
+
+
+_current = threading.local()
+IDLE_CONNECTION_WAIT = 0.05  # seconds a new connection may hold a slot before sending
+
+
+class GatedWSGIServer(ThreadingWSGIServer):
+    """A threaded server that accepts a connection only when one of its `slots` is free.
+
+    Threads of one interpreter share one lock: twenty requests computing at once take longer
+    together than one after the other. A process that is busy also leaves new connections to
+    the other worker processes instead of queueing them behind its own. The slot is given
+    back when the application returns (a streamed export goes on sending on its own thread),
+    when the request ends without reaching it, or at once when the connection has sent
+    nothing yet (a browser's preconnection): it is taken again before the application runs.
     """
-    gate = threading.Semaphore(slots)
 
+    slots: threading.Semaphore
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        self.slots.acquire()
+        try:
+            return super().get_request()
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        slot = _current.slot = _Slot(self.slots)
+        try:
+            if not select.select([request], [], [], IDLE_CONNECTION_WAIT)[0]:
+                slot.release()
+            super().process_request_thread(request, client_address)
+        finally:
+            slot.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        logger.debug("connection from %s failed", client_address, exc_info=True)
+
+
+def _releasing(app: Callable[..., Any]) -> Callable[..., Any]:
     def run(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        with gate:
+        slot = getattr(_current, "slot", None)
+        if slot is not None:
+            slot.hold()
+        try:
             return app(environ, start_response)
+        finally:
+            if slot is not None:
+                slot.release()
 
     return run
 
@@ -56,13 +111,19 @@ def gated(app: Callable[..., Any], slots: int) -> Callable[..., Any]:
 def make_server(
     host: str, port: int, app: Callable[..., Any], *, bind: bool = True, slots: int = 1
 ) -> ThreadingWSGIServer:
-    """A server for `app` bound to host:port (IPv6 when the host has a colon)."""
+    """A server for `app` bound to host:port (IPv6 when the host has a colon); `slots`
+    requests of this process compute at once (0: no limit)."""
+    base = GatedWSGIServer if slots > 0 else ThreadingWSGIServer
 
-    class Server(ThreadingWSGIServer):
+    class Server(base):  # type: ignore[valid-type,misc]
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
     server = Server((host, port), QuietRequestHandler, bind_and_activate=bind)
-    server.set_app(gated(app, slots) if slots > 0 else app)
+    if slots > 0:
+        server.slots = threading.Semaphore(slots)
+        server.set_app(_releasing(app))
+    else:
+        server.set_app(app)
     return server
 
 
