@@ -14,9 +14,12 @@ import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from itertools import chain
+from pickle import loads
 from typing import Any
 
 import numpy as np
+from whoosh import formats
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import NullMatcherClass
@@ -149,6 +152,42 @@ def segment_postings(segreader: Any, field: str, text: str) -> tuple[np.ndarray,
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     return _cached((_segment_key(segreader), "postings", field, text), decode)
+
+
+def segment_values(segreader: Any, field: str, text: str) -> tuple[bytes, ...]:
+    """A term's raw posting values in one segment (positions), aligned with its docnums."""
+
+    def decode() -> tuple[tuple[bytes, ...], int]:
+        if (field, text) not in segreader:
+            return (), 0
+        matcher = segreader.postings(field, text)
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child
+        if not isinstance(matcher, W3LeafMatcher):
+            return (), 0
+        parts: list[bytes] = []
+        while matcher.is_active():
+            if matcher._data is None:
+                matcher._read_data()
+            parts.extend(matcher._data[2][matcher._i :])
+            matcher._next_block()
+        found = tuple(parts)
+        return found, sum(map(len, found)) + 40 * len(found)
+
+    key = (_segment_key(segreader), "values", field, text)
+    value = SEGMENT_CACHE.get(key)
+    if value is None:
+        value, size = decode()
+        SEGMENT_CACHE.put(key, value, size)
+    return value
+
+
+def term_values(searcher: Searcher, field: str, text: str) -> list[bytes]:
+    """A term's raw posting values over the searcher, aligned with `term_postings`' docnums."""
+    values: list[bytes] = []
+    for sub, _ in searcher.leaf_searchers():
+        values.extend(segment_values(sub.reader(), field, text))
+    return values
 
 
 def term_postings(searcher: Searcher, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -308,6 +347,29 @@ def facet_codes(searcher: Searcher, field: str) -> tuple[list[str], np.ndarray]:
     return found
 
 
+def _phrase_keys(values: list[bytes], fmt: Any, shift: int) -> np.ndarray:
+    """Keys `index << 32 | (position - shift)` of the positions in `values`, ascending (each
+    value's positions ascend, the values come in index order)."""
+    if type(fmt) is formats.Positions:
+        # Whoosh's encoding: a 4-byte count, then the pickled list of position deltas.
+        deltas = [loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in values]
+    else:
+        deltas = [list(np.diff(fmt.decode_positions(v), prepend=0)) for v in values]
+    counts = np.fromiter(map(len, deltas), dtype=np.int64, count=len(deltas))
+    flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=int(counts.sum()))
+    positions = np.cumsum(flat)
+    starts = np.cumsum(counts) - counts
+    nonempty = counts > 0
+    # cumulative sums restart at each value: subtract what the earlier values added
+    before = np.zeros(len(counts), dtype=np.int64)
+    before[nonempty] = np.concatenate(([0], positions))[starts[nonempty]]
+    positions -= np.repeat(before, counts)
+    index = np.repeat(np.arange(len(values), dtype=np.int64), counts)
+    positions -= shift
+    valid = positions >= 0
+    return (index[valid] << 32) | positions[valid]
+
+
 class DocSets:
     """Evaluate queries to boolean masks over one searcher's global document numbers."""
 
@@ -380,11 +442,53 @@ class DocSets:
             for s in q.subqueries:
                 result |= self.evaluate(s)
             return result
+        if isinstance(q, wq.Phrase):
+            return self.phrase(q)
         if isinstance(q, wq.Every):
             return self.live().copy()
         if isinstance(q, wq.NullQuery.__class__):
             return self.empty()
         return self.from_docnums(self.searcher.docs_for_query(q))
+
+    def phrase(self, q: wq.Phrase) -> np.ndarray:
+        """Documents holding the phrase's words at consecutive positions.
+
+        Every word's documents are intersected first; then only those candidates' positions
+        are read, from posting values decoded once per segment.
+        """
+        field = self.searcher.schema[q.fieldname] if q.fieldname in self.searcher.schema else None
+        words = list(q.words)
+        if (
+            field is None
+            or q.slop != 1
+            or not field.format.supports("positions")
+            or not all(isinstance(w, str) for w in words)
+        ):
+            return self.from_docnums(self.searcher.docs_for_query(q))
+        result = self.live().copy()
+        for word in words:
+            result &= self.term(q.fieldname, word)
+        if len(words) < 2 or not result.any():
+            return result
+        candidates = np.flatnonzero(result)
+        # Per word: (candidate index << 32 | position - the word's place in the phrase); a
+        # candidate holds the phrase when one such key is common to every word.
+        common: np.ndarray | None = None
+        for shift, word in enumerate(words):
+            ids = term_postings(self.searcher, q.fieldname, word)[0]
+            values = term_values(self.searcher, q.fieldname, word)
+            if len(values) != len(ids):  # not a plain on-disk list: let Whoosh decide
+                return self.from_docnums(self.searcher.docs_for_query(q))
+            where = np.searchsorted(ids, candidates).tolist()
+            keys = _phrase_keys([values[w] for w in where], field.format, shift)
+            common = keys if common is None else np.intersect1d(common, keys, assume_unique=True)
+            if not len(common):
+                break
+        keep = np.zeros(len(candidates), dtype=bool)
+        if common is not None and len(common):
+            keep[common >> 32] = True
+        result[candidates[~keep]] = False
+        return result
 
     def in_date_range(self, docs: np.ndarray, date_range: wq.DateRange) -> np.ndarray:
         """The documents of `docs` published within a DateRange (undated ones never are)."""

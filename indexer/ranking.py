@@ -60,13 +60,12 @@ def scored_terms(
 
 
 def length_norms(searcher: Searcher, field: str) -> np.ndarray:
-    """BM25's length normalisation `K1 * (1 - B + B * length / average)` per global docnum."""
+    """BM25's length normalisation `K1 * (1 - B + B * length / average)` per length byte."""
     memo = searcher.__dict__.setdefault("_govarchive_norms", {})
     found = memo.get(field)
     if found is None:
         avg = searcher.avg_field_length(field) or 1.0
-        norms = K1 * ((1 - B) + B * BYTE_LENGTHS / avg)
-        memo[field] = found = norms[global_field_lengths(searcher, field)]
+        memo[field] = found = K1 * ((1 - B) + B * BYTE_LENGTHS / avg)
     return found
 
 
@@ -85,7 +84,8 @@ def bm25_scores(searcher: Searcher, q: wq.Query) -> np.ndarray:
         weight = (log(doc_count / (len(ids) + 1)) + 1) * boost
         if searcher.schema[field].scorable:
             # Same operations in the same order as Whoosh's BM25F, in doubles.
-            scores[ids] += weight * (tf * (K1 + 1)) / (tf + length_norms(searcher, field)[ids])
+            norms = length_norms(searcher, field)[global_field_lengths(searcher, field)[ids]]
+            scores[ids] += weight * (tf * (K1 + 1)) / (tf + norms)
         else:
             scores[ids] += weight
     return scores

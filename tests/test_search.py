@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer.errors import NoIndexError, QueryError
@@ -300,3 +301,43 @@ def test_title_field_query_takes_the_snippet_from_the_title(tmp_path: Path) -> N
     hit = search(index_dir, "title:luồng").hits[0]
     assert hit.matched_in == ["title"]
     assert "«luồng»" in hit.highlighted()
+
+
+def test_phrase_sets_equal_whooshs_own_phrase_matching(index_dir: Path) -> None:
+    import random
+
+    from whoosh import query as wq
+
+    from indexer.analysis import bigrams, fold_word, words
+    from indexer.docsets import DocSets
+    from indexer.index import open_searcher
+
+    rng = random.Random(5)
+    phrases: list[wq.Phrase] = []
+    for record in CORPUS:
+        folded = [fold_word(w) for w in words(" ".join([record["title"], record["body"]]))]
+        for _ in range(4):
+            size = rng.randint(3, 6)
+            start = rng.randrange(max(1, len(folded) - size))
+            run = folded[start : start + size]
+            shuffled = run[:]
+            rng.shuffle(shuffled)  # the same words, mostly not adjacent in this order
+            for chosen in (run, shuffled):
+                if len(chosen) >= 3:
+                    phrases.append(wq.Phrase("text_bi", bigrams(chosen)))
+            later = folded[start + size + 3 : start + size + 6]
+            if len(later) == 3:  # bigrams all in the record, but not one after the other
+                phrases.append(wq.Phrase("text_bi", bigrams(run[:3]) + bigrams(later)))
+        if record.get("author"):
+            phrases.append(wq.Phrase("author", [fold_word(w) for w in words(record["author"])]))
+    with open_searcher(index_dir) as searcher:
+        sets = DocSets(searcher)
+        matched = narrowed = 0
+        for phrase in phrases:
+            ours = set(np.flatnonzero(sets.evaluate(phrase)).tolist())
+            assert ours == set(searcher.docs_for_query(phrase)), phrase
+            every_word = sets.evaluate(wq.And([wq.Term(phrase.fieldname, w) for w in phrase.words]))
+            matched += bool(ours)
+            narrowed += len(ours) < int(every_word.sum())
+    assert matched >= len(CORPUS)  # every record matched its own phrases at least
+    assert narrowed  # and word order mattered: all the words present is not enough
