@@ -160,3 +160,21 @@ def test_scrapy_sees_the_spider() -> None:
         check=True,
     )
     assert "nukeviet" in out.stdout.split()
+
+
+def test_a_deployed_egg_names_its_settings_for_scrapyd() -> None:
+    # scrapyd's runner reads the `scrapy` entry point `settings` of the deployed egg; the egg
+    # is built from pyproject.toml, which must declare it (setup.py arguments are ignored).
+    import importlib.metadata
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert declared["project"]["entry-points"]["scrapy"]["settings"] == "scraper.settings"
+    found = {ep.name: ep.value for ep in importlib.metadata.entry_points(group="scrapy")}
+    assert found.get("settings") == "scraper.settings"
+    out = subprocess.run(
+        [sys.executable, "-c", "import importlib, sys; importlib.import_module(sys.argv[1])",
+         found["settings"]],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
