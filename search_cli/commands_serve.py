@@ -36,7 +36,7 @@ def _is_loopback(host: str) -> bool:
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Processes sharing the socket (each serves with threads).",
+    help="Processes sharing the socket; each computes one search at a time (one per CPU core).",
 )
 @click.option(
     "--cache-pages",
