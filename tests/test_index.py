@@ -296,3 +296,38 @@ def test_pooled_searchers_follow_each_commit(tmp_path: Path) -> None:
     assert search(index_dir, "39/QĐ-CA", pool=pool).total == 1
     pool.close()
     assert after.is_closed
+
+
+def test_updated_records_leave_no_trace_in_totals_facets_or_order(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    index_records(index_dir, CORPUS)
+    moved = [
+        dict(r, portal="portal-moi", published="2030-01-01T08:00:00+07:00") for r in CORPUS[:4]
+    ]
+    index_records(index_dir, moved)  # upserts: the old versions are deleted documents now
+    with open_searcher(index_dir) as searcher:
+        assert searcher.reader().has_deletions()
+    every = search(index_dir, "*", facets=True, limit=len(CORPUS), sort="newest")
+    assert every.total == len(CORPUS)
+    assert every.facets["portal"]["portal-moi"] == 4
+    assert sum(every.facets["portal"].values()) == len(CORPUS)
+    assert every.facets["year"]["2030"] == 4
+    assert {h.record["url"] for h in every.hits[:4]} == {r["url"] for r in moved}  # newest
+    assert len({h.record["url"] for h in every.hits}) == len(CORPUS)
+
+
+def test_segment_cache_keeps_within_its_budget() -> None:
+    import numpy as np
+
+    from indexer.docsets import SegmentCache
+
+    cache = SegmentCache(budget_bytes=10_000)
+    for n in range(10):
+        cache.put(("seg", n), np.zeros(250), 2_000)  # 2 kB each
+    assert cache.used <= 10_000
+    assert cache.get(("seg", 0)) is None and cache.get(("seg", 9)) is not None
+    cache.get(("seg", 5))
+    cache.put(("seg", 10), np.zeros(250), 2_000)
+    assert cache.get(("seg", 5)) is not None  # recently used: kept
+    cache.put(("big",), np.zeros(10), 20_000)  # larger than the budget: never kept
+    assert cache.get(("big",)) is None
