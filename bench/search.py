@@ -189,9 +189,10 @@ def dir_size(path: Path) -> int:
 
 
 def pick_queries(records_path: Path, rng: random.Random, count: int) -> dict[str, list[Any]]:
-    """Sample query words, two-syllable phrases and doc numbers from the corpus itself."""
+    """Sample query words, two- and three-or-four-syllable phrases and doc numbers from the corpus."""
     word_counts: Counter[str] = Counter()
     bigram_counts: Counter[tuple[str, str]] = Counter()
+    long_counts: Counter[tuple[str, ...]] = Counter()
     numbers: list[str] = []
     for i, record in enumerate(iter_jsonl([records_path])):
         if record.get("doc_number"):
@@ -200,17 +201,21 @@ def pick_queries(records_path: Path, rng: random.Random, count: int) -> dict[str
             tokens = [w.lower() for w in words(record["body"]) if not w.isdigit()]
             word_counts.update(tokens)
             bigram_counts.update(itertools.pairwise(tokens))
+            for size in (3, 4):
+                long_counts.update(zip(*(tokens[k:] for k in range(size)), strict=False))
     common = [w for w, _ in word_counts.most_common(400)]
     mid = [w for w, c in word_counts.most_common(3000)[400:] if c >= 5]
     singles = rng.sample(common[:200], count // 2) + rng.sample(mid, count - count // 2)
     pairs = [(rng.choice(common), rng.choice(mid or common)) for _ in range(count)]
     phrases = [f'"{a} {b}"' for (a, b), _ in bigram_counts.most_common(600)]
+    long_phrases = ['"' + " ".join(words_) + '"' for words_, _ in long_counts.most_common(600)]
     return {
         "word": singles,
         "two_words": [f"{a} {b}" for a, b in pairs],
         "phrase": rng.sample(phrases, count),
         "doc_number": rng.sample(numbers, min(count, len(numbers))),
         "common": common[:20],
+        "phrase_long": rng.sample(long_phrases, count),  # drawn last: the other sets stay put
     }
 
 
@@ -245,6 +250,7 @@ def query_calls(index_dir: Path, queries: dict[str, list[Any]]) -> dict[str, lis
         "word": [lambda q=q: search(index_dir, q) for q in queries["word"]],
         "two_words": [lambda q=q: search(index_dir, q) for q in queries["two_words"]],
         "phrase_2syll": [lambda q=q: search(index_dir, q) for q in queries["phrase"]],
+        "phrase_3_4syll": [lambda q=q: search(index_dir, q) for q in queries["phrase_long"]],
         "doc_number": [lambda q=q: search(index_dir, q) for q in queries["doc_number"]],
         "date_range_newest": [
             lambda q=q, y=2016 + i % 9: search(
@@ -418,6 +424,9 @@ def bench_sqlite_queries(db_path: Path, queries: dict[str, list[Any]]) -> dict[s
         "word": time_calls([lambda q=q: run(_fts_match(q)) for q in queries["word"]]),
         "two_words": time_calls([lambda q=q: run(_fts_match(q)) for q in queries["two_words"]]),
         "phrase_2syll": time_calls([lambda q=q: run(_fts_match(q)) for q in queries["phrase"]]),
+        "phrase_3_4syll": time_calls(
+            [lambda q=q: run(_fts_match(q)) for q in queries["phrase_long"]]
+        ),
         "doc_number": time_calls([lambda q=q: run_number(q) for q in queries["doc_number"]]),
         "date_range_newest": time_calls(
             [
