@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
 import shutil
 import socket
@@ -737,6 +738,53 @@ def test_idle_connections_do_not_block_searches(live_server: str) -> None:
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_a_worker_that_dies_is_replaced(archive: Archive) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen(
+        [sys.executable, "-m", "search_cli", "--data", str(archive.layout.root), "serve",
+         "--port", "0", "--workers", "2"],
+        cwd=root, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def workers() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == server.pid and fields[0] != "Z":
+                    found.append(int(entry.name))
+        return sorted(found)
+
+    try:
+        line = server.stderr.readline()
+        url = re.search(r"http://\S+/", line).group(0)
+        deadline = time.monotonic() + 10
+        while len(workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first = workers()
+        assert len(first) == 2
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while (len(workers()) < 2 or first[0] in workers()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = workers()
+        assert len(after) == 2 and first[0] not in after and first[1] in after
+        for _ in range(6):  # whichever worker takes it, the search is answered
+            with urllib.request.urlopen(url + "?q=dai+hoi", timeout=10) as response:
+                assert response.status == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+    assert not workers()
 
 
 def test_serve_command_binds_loopback_by_default() -> None:

@@ -9,6 +9,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -150,8 +151,9 @@ def serve(
         finally:
             server.server_close()
         return
-    children: list[int] = []
-    for _ in range(workers):
+    children: dict[int, float] = {}  # pid → start time
+
+    def start_worker() -> None:
         pid = os.fork()
         if pid == 0:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -160,15 +162,18 @@ def serve(
                 server.serve_forever(poll_interval=0.5)
             finally:
                 os._exit(0)
-        children.append(pid)
+        children[pid] = time.monotonic()
+
+    for _ in range(workers):
+        start_worker()
 
     def stop(signum: int, frame: Any) -> None:
-        for pid in children:
+        for pid in list(children):
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        for pid in children:
+        for pid in list(children):
             try:
                 os.waitpid(pid, 0)
             except ChildProcessError:
@@ -178,8 +183,14 @@ def serve(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for pid in children:
+    while children:
         try:
-            os.waitpid(pid, 0)
+            pid, status = os.wait()
         except ChildProcessError:
-            pass
+            break
+        started = children.pop(pid, None)
+        if started is not None:
+            logger.warning("worker %d ended (status %d): starting another", pid, status)
+            if time.monotonic() - started < 1.0:
+                time.sleep(1.0)  # a worker that dies at once must not make a fork storm
+            start_worker()
