@@ -233,10 +233,13 @@ class FaultPlan:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             _write(handler, portal, Response(fault.status, body, headers=headers))
         elif kind == "slow":
+            # Logged on arrival (status 0: not answered yet): a client that gives up waiting
+            # has still made the request, whenever the answer would come.
+            portal.requests.append((handler.command, target, 0))
             if self._stop.wait(fault.delay):
                 handler.close_connection = True
                 return True
-            _write(handler, portal, self._normal(handler, portal))
+            _write(handler, portal, self._normal(handler, portal), log=False)
         elif kind == "reset":
             portal.requests.append((handler.command, target, 0))
             _reset(handler)
@@ -418,9 +421,11 @@ def _write(
     response: Response,
     *,
     truncate: bool = False,
+    log: bool = True,
 ) -> None:
     """Send `response` as the replica does (gzip when asked), optionally cut short."""
-    portal.requests.append((handler.command, handler.path, response.status))
+    if log:
+        portal.requests.append((handler.command, handler.path, response.status))
     body = response.body
     headers = dict(response.headers)
     accept = handler.headers.get("Accept-Encoding", "")
