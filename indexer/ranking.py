@@ -71,11 +71,11 @@ def length_norms(searcher: Searcher, field: str) -> np.ndarray:
 
 def bm25_scores(searcher: Searcher, q: wq.Query) -> np.ndarray:
     """Sum of BM25 contributions of the query's scored terms, one float per global docnum."""
-    scores = np.zeros(searcher.reader().doc_count_all())
+    doc_count = searcher.doc_count_all()
+    scores = np.zeros(doc_count)
     merged: dict[tuple[str, str], float] = {}
     for field, text, boost in scored_terms(q, searcher):
         merged[(field, text)] = merged.get((field, text), 0.0) + boost
-    doc_count = searcher.doc_count_all()
     for (field, text), boost in merged.items():
         ids, tf = term_postings(searcher, field, text)
         if not len(ids):

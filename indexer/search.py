@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import islice
@@ -258,11 +259,10 @@ class _Matcher:
         ]
         self.regex = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)") if parts else None
 
-    def find(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) of each matching word in an NFC text."""
+    def _spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of each matching word, in order."""
         if self.regex is None:
-            return []
-        found = []
+            return
         for m in self.regex.finditer(text):
             word = m.group()
             folded = fold_word(word)
@@ -271,23 +271,15 @@ class _Matcher:
                 or (self.prefixes and folded.startswith(self.prefixes))
                 or (self.exact and exact_word(word) in self.exact)
             ):
-                found.append(m.span())
-        return found
+                yield m.span()
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each matching word in an NFC text."""
+        return list(self._spans(text))
 
     def matches(self, text: str) -> bool:
         """True when an NFC text holds at least one of the query's words."""
-        if self.regex is None:
-            return False
-        for m in self.regex.finditer(text):
-            word = m.group()
-            folded = fold_word(word)
-            if (
-                folded in self.folded
-                or (self.prefixes and folded.startswith(self.prefixes))
-                or (self.exact and exact_word(word) in self.exact)
-            ):
-                return True
-        return False
+        return next(self._spans(text), None) is not None
 
 
 def _window(text: str, matcher: _Matcher, size: int) -> list[tuple[str, bool]]:
@@ -370,9 +362,10 @@ def snippet_for(
     refs = {normalize_doc_number(str(r)) for r in record.get("doc_refs") or [] if r}
     if wanted & refs:
         matched_in.append("refs")
+    body = "\n\n".join(t for t in (record.get("summary"), record.get("body")) if t)
     sources = [
         ("title", record.get("title") or ""),
-        ("body", "\n\n".join(t for t in (record.get("summary"), record.get("body")) if t)),
+        ("body", body),
         ("attachment", attachments_text(record)),
         ("author", " ".join(str(v) for v in (record.get("author"), record.get("signer")) if v)),
     ]
@@ -401,8 +394,7 @@ def snippet_for(
             matched_in.append(name)
             snippet = parts
     if not snippet:
-        body = nfc("\n\n".join(t for t in (record.get("summary"), record.get("body")) if t))
-        snippet = _lead(body, SNIPPET_WORDS)
+        snippet = _lead(nfc(body), SNIPPET_WORDS)
         if not snippet and title_text:
             snippet = _window(title_text, is_match, SNIPPET_WORDS)
     return matched_in, snippet
