@@ -101,8 +101,10 @@ def _nbytes(value: Any) -> int:
         return value.nbytes
     if isinstance(value, tuple):
         return sum(_nbytes(v) for v in value) + 64
-    if isinstance(value, bytes | bytearray | array):
-        return len(value) * getattr(value, "itemsize", 1)
+    if isinstance(value, array):
+        return len(value) * value.itemsize
+    if isinstance(value, bytes | bytearray):
+        return len(value) + 40  # with the object's header: posting values are small
     return 64
 
 
@@ -114,14 +116,29 @@ def _cached(key: tuple[Any, ...], make: Any) -> Any:
     return value
 
 
-def _block_arrays(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(docnums, weights) of each block of an on-disk posting list, decoded with numpy."""
+def _leaf(segreader: Any, field: str, text: str) -> Any:
+    """A term's on-disk posting matcher in one segment, deletions not applied; None if absent."""
+    if (field, text) not in segreader:
+        return None
+    matcher = segreader.postings(field, text)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # deletions are the caller's business
+    return None if isinstance(matcher, NullMatcherClass) else matcher
+
+
+def _blocks(matcher: W3LeafMatcher) -> Iterator[tuple[tuple[Any, ...], int]]:
+    """Each block's decoded data (deltas, weights, values) and the matcher's start in it."""
     while matcher.is_active():
         if matcher._data is None:
             matcher._read_data()
-        deltas, weights = matcher._data[0], matcher._data[1]
+        yield matcher._data, matcher._i
+        matcher._next_block()
+
+
+def _block_arrays(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(docnums, weights) of each block of an on-disk posting list, decoded with numpy."""
+    for (deltas, weights, *_), start in _blocks(matcher):
         ids = np.cumsum(np.array(deltas, dtype=np.int64))  # ids are stored delta-encoded
-        start = matcher._i
         if weights is None:
             tf = np.ones(len(ids))
         elif isinstance(weights, float):
@@ -129,19 +146,14 @@ def _block_arrays(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarr
         else:
             tf = np.array(weights, dtype=np.float64)
         yield ids[start:], tf[start:]
-        matcher._next_block()
 
 
 def segment_postings(segreader: Any, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """Segment-local docnums (deleted ones included) and weights of a term, decoded once."""
 
     def decode() -> tuple[np.ndarray, np.ndarray]:
-        if (field, text) not in segreader:
-            return _EMPTY_IDS, _EMPTY_TF
-        matcher = segreader.postings(field, text)
-        if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child  # deletions are the caller's business
-        if isinstance(matcher, NullMatcherClass):
+        matcher = _leaf(segreader, field, text)
+        if matcher is None:
             return _EMPTY_IDS, _EMPTY_TF
         if not isinstance(matcher, W3LeafMatcher):
             ids = np.array(list(matcher.all_ids()), dtype=np.int64)
@@ -157,29 +169,13 @@ def segment_postings(segreader: Any, field: str, text: str) -> tuple[np.ndarray,
 def segment_values(segreader: Any, field: str, text: str) -> tuple[bytes, ...]:
     """A term's raw posting values in one segment (positions), aligned with its docnums."""
 
-    def decode() -> tuple[tuple[bytes, ...], int]:
-        if (field, text) not in segreader:
-            return (), 0
-        matcher = segreader.postings(field, text)
-        if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child
+    def decode() -> tuple[bytes, ...]:
+        matcher = _leaf(segreader, field, text)
         if not isinstance(matcher, W3LeafMatcher):
-            return (), 0
-        parts: list[bytes] = []
-        while matcher.is_active():
-            if matcher._data is None:
-                matcher._read_data()
-            parts.extend(matcher._data[2][matcher._i :])
-            matcher._next_block()
-        found = tuple(parts)
-        return found, sum(map(len, found)) + 40 * len(found)
+            return ()
+        return tuple(chain.from_iterable(data[2][start:] for data, start in _blocks(matcher)))
 
-    key = (_segment_key(segreader), "values", field, text)
-    value = SEGMENT_CACHE.get(key)
-    if value is None:
-        value, size = decode()
-        SEGMENT_CACHE.put(key, value, size)
-    return value
+    return _cached((_segment_key(segreader), "values", field, text), decode)
 
 
 def term_values(searcher: Searcher, field: str, text: str) -> list[bytes]:
@@ -227,6 +223,14 @@ def _raw_length_column(segreader: Any, lenfield: str) -> bytes:
     return bytes(raw) + bytes(max(0, doccount - len(raw)))
 
 
+def _segment_lengths(segreader: Any, lenfield: str) -> bytes:
+    """A segment's length column of a scored field, read once."""
+    return _cached(
+        (_segment_key(segreader), "lengths", lenfield),
+        lambda: _raw_length_column(segreader, lenfield),
+    )
+
+
 def preload_field_lengths(searcher: Searcher, fields: Iterable[str] = SCORED_FIELDS) -> None:
     """Hold each segment's field lengths in memory: BM25 reads one per scored posting, and
     without this every read is a seek and a read on the segment file."""
@@ -239,10 +243,7 @@ def preload_field_lengths(searcher: Searcher, fields: Iterable[str] = SCORED_FIE
             lenfield = _lenfield(field)
             if perdoc._cached_reader(lenfield, LENGTHS_COLUMN) is None:
                 continue
-            perdoc._readers[lenfield] = _cached(
-                (_segment_key(segreader), "lengths", lenfield),
-                lambda s=segreader, f=lenfield: _raw_length_column(s, f),
-            )
+            perdoc._readers[lenfield] = _segment_lengths(segreader, lenfield)
 
 
 def preload_columns(searcher: Searcher) -> None:
@@ -266,10 +267,7 @@ def global_field_lengths(searcher: Searcher, field: str) -> np.ndarray:
     parts: list[np.ndarray] = []
     for sub, _ in searcher.leaf_searchers():
         segreader = sub.reader()
-        raw = _cached(
-            (_segment_key(segreader), "lengths", lenfield),
-            lambda s=segreader: _raw_length_column(s, lenfield),
-        )
+        raw = _segment_lengths(segreader, lenfield)
         parts.append(np.frombuffer(raw, dtype=np.uint8, count=segreader.doc_count_all()))
     found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
     cache[field] = found
