@@ -20,6 +20,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex, LockError
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
+from whoosh.writing import NO_MERGE
 
 from indexer.docsets import preload_columns, preload_field_lengths
 from indexer.errors import IndexerError, IndexLockedError, NoIndexError
@@ -91,6 +92,18 @@ def check_schema(ix: FileIndex, index_dir: Path | str) -> None:
             f"the index in {index_dir} was built by another govarchive version: "
             "run govarchive index --rebuild"
         )
+
+
+def indexed_urls(index_dir: Path | str) -> set[str]:
+    """Every URL the index holds a record for (empty when there is no index yet)."""
+    if not index_exists(index_dir):
+        return set()
+    ix = open_index(index_dir)
+    try:
+        with ix.searcher() as searcher:
+            return {term.decode("utf-8") for term in searcher.lexicon("url")}
+    finally:
+        ix.close()
 
 
 def create_or_open_index(index_dir: Path | str) -> FileIndex:
@@ -208,6 +221,13 @@ class SearcherPool:
             searcher.close()
 
 
+def _locked(ix: FileIndex, timeout: float) -> IndexLockedError:
+    return IndexLockedError(
+        f"the index in {ix.storage.folder} is locked by another writer "
+        f"(waited {timeout:g} s); try again when it has finished"
+    )
+
+
 def _writer(ix: FileIndex, timeout: float, locked: bool = True) -> FastSegmentWriter:
     """A FastSegmentWriter; `locked=False` when the caller already holds the write lock."""
     try:
@@ -215,19 +235,13 @@ def _writer(ix: FileIndex, timeout: float, locked: bool = True) -> FastSegmentWr
             return FastSegmentWriter(ix, _lk=False)
         return FastSegmentWriter(ix, timeout=timeout)
     except LockError as exc:
-        raise IndexLockedError(
-            f"the index in {ix.storage.folder} is locked by another writer "
-            f"(waited {timeout:g} s); try again when it has finished"
-        ) from exc
+        raise _locked(ix, timeout) from exc
 
 
 def _acquire(ix: FileIndex, timeout: float) -> Any:
     lock = ix.lock("WRITELOCK")
     if not try_for(lock.acquire, timeout=timeout, delay=0.1):
-        raise IndexLockedError(
-            f"the index in {ix.storage.folder} is locked by another writer "
-            f"(waited {timeout:g} s); try again when it has finished"
-        )
+        raise _locked(ix, timeout)
     return lock
 
 
@@ -284,7 +298,7 @@ def _add_sequentially(
             if url in seen or len(seen) >= segment_docs:
                 # Whoosh cannot delete a document buffered in the same writer: commit first
                 # (also bounds the postings held in memory).
-                writer.commit(mergetype=capped_merge if url in seen else None, merge=url in seen)
+                writer.commit(mergetype=capped_merge if url in seen else NO_MERGE)
                 stats.commits += 1
                 writer = _writer(ix, timeout, locked)
                 seen.clear()

@@ -14,20 +14,6 @@ from scraper.record import RECORD_FIELDS, empty_record
 logger = logging.getLogger(__name__)
 
 
-def indexed_urls(index_dir: Path) -> set[str]:
-    """Every URL the search index holds a record for (empty when there is no index yet)."""
-    from whoosh import index as whoosh_index
-
-    if not whoosh_index.exists_in(str(index_dir)):
-        return set()
-    ix = whoosh_index.open_dir(str(index_dir))
-    try:
-        with ix.searcher() as searcher:
-            return {term.decode("utf-8") for term in searcher.lexicon("url")}
-    finally:
-        ix.close()
-
-
 class RecordPipeline:
     """Give every record every field and drop a second record for the same URL."""
 

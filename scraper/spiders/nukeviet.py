@@ -135,7 +135,7 @@ class NukeVietSpider(scrapy.Spider):
         index_dir = self.settings.get("GOVARCHIVE_INDEX_DIR")
         if not index_dir:
             return set()
-        from scraper.pipelines import indexed_urls
+        from indexer.index import indexed_urls
 
         return indexed_urls(Path(index_dir))
 
