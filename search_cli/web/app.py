@@ -24,11 +24,11 @@ from markupsafe import Markup, escape
 
 from indexer.errors import NoIndexError, QueryError
 from indexer.export import iter_hits, write_csv, write_jsonl
-from indexer.index import SearcherPool, index_exists, open_searcher
+from indexer.index import SearcherPool, index_exists, index_generation, open_searcher
 from indexer.query import parse_query
 from indexer.search import Hit, SearchResults, load_record, search
 from scraper.layout import DataLayout
-from search_cli.web.cache import PageCache, index_generation
+from search_cli.web.cache import PageCache
 from search_cli.web.params import MAX_DEPTH, BadParameter, SearchParams, parse_search_params
 from search_cli.web.replay import (
     CaptureLookup,
@@ -477,8 +477,8 @@ class SearchApp:
         cached = self.cache.get(key)
         if cached is not None:
             return Response(200, cached, [("X-Cache", "hit")])
-        facet_key = (replace(params, page=1, sort="relevance", limit=1).query_string(), key[1])
-        known_facets = self.facet_cache.get(facet_key) if key[1] is not None else None
+        facet_key = (replace(params, page=1, sort="relevance", limit=1).query_string(), generation)
+        known_facets = self.facet_cache.get(facet_key) if generation is not None else None
         started = time.perf_counter()
         try:
             results = search(
@@ -505,7 +505,7 @@ class SearchApp:
         except ValueError as exc:
             raise HTTPError(400, str(exc)) from None
         if known_facets is None:
-            if key[1] is not None:
+            if generation is not None:
                 self.facet_cache.put(facet_key, results.facets)
         else:
             results.facets = known_facets
@@ -522,7 +522,7 @@ class SearchApp:
             f"render;dur={(time.perf_counter() - searched) * 1000:.1f}"
         )
         response.headers.append(("Server-Timing", timing))
-        if key[1] is not None:
+        if generation is not None:
             self.cache.put(key, response.body)  # type: ignore[arg-type]
         response.headers.append(("X-Cache", "miss"))
         return response

@@ -6,10 +6,6 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from indexer.index import index_generation
-
-__all__ = ["PageCache", "index_generation"]
-
 
 class PageCache:
     """Rendered pages (or facet counts) by (parameters, index generation); `size` 0: off."""

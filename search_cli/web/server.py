@@ -111,20 +111,16 @@ def _releasing(app: Callable[..., Any]) -> Callable[..., Any]:
 
 def make_server(
     host: str, port: int, app: Callable[..., Any], *, bind: bool = True, slots: int = 1
-) -> ThreadingWSGIServer:
+) -> GatedWSGIServer:
     """A server for `app` bound to host:port (IPv6 when the host has a colon); `slots`
-    requests of this process compute at once (0: no limit)."""
-    base = GatedWSGIServer if slots > 0 else ThreadingWSGIServer
+    requests of this process compute at once."""
 
-    class Server(base):  # type: ignore[valid-type,misc]
+    class Server(GatedWSGIServer):
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
     server = Server((host, port), QuietRequestHandler, bind_and_activate=bind)
-    if slots > 0:
-        server.slots = threading.Semaphore(slots)
-        server.set_app(_releasing(app))
-    else:
-        server.set_app(app)
+    server.slots = threading.Semaphore(slots)
+    server.set_app(_releasing(app))
     return server
 
 
