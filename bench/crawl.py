@@ -7,6 +7,10 @@ process. In the same run, each measured in a child process:
 - `govarchive update` of the unchanged portal: its time and bytes against the first crawl's.
 
 Example: .venv/bin/python bench/crawl.py --articles 2000 --rounds 2
+
+`--profile`: instead, one `govarchive crawl` under cProfile with a CPU clock, and the share of the
+crawl process's CPU spent in the index pipeline, the page parsers, link discovery and Scrapy's
+per-callback output handling (cProfile's own overhead inflates Python-heavy parts).
 """
 
 from __future__ import annotations
@@ -117,14 +121,75 @@ def run(articles: int, rounds: int, work: Path) -> dict[str, Any]:
     return results
 
 
+PROFILED_CRAWL = """
+import cProfile, sys, time
+from search_cli.cli import main
+profiler = cProfile.Profile(time.process_time)
+sys.argv = ["govarchive", *sys.argv[2:]]
+profiler.enable()
+try:
+    main()
+except SystemExit:
+    pass
+finally:
+    profiler.disable()
+    profiler.dump_stats(__import__("os").environ["PROFILE_OUT"])
+"""
+PROFILE_PARTS = {
+    "index pipeline": ("scraper/pipelines.py", "flush"),
+    "page parsers": ("scraper/parsers/__init__.py", "parse_page"),
+    "link discovery": ("scraper/spiders/nukeviet.py", "page_links"),
+    "Scrapy callback output": ("scrapy/core/scraper.py", "handle_spider_output_async"),
+}
+
+
+def profile_crawl(articles: int, work: Path) -> dict[str, Any]:
+    """CPU shares of the crawl process's main costs, from one profiled crawl."""
+    import pstats
+
+    script = work / "profiled_crawl.py"
+    script.write_text(PROFILED_CRAWL, encoding="utf-8")
+    out = work / "crawl.prof"
+    with ReplicaPortal(content=generated_content(articles)) as portal:
+        cmd = [
+            sys.executable,
+            str(script),
+            "-",
+            "--data",
+            str(work / "archive"),
+            "crawl",
+            portal.url,
+        ]
+        wall = timed(cmd, env={**os.environ, "PROFILE_OUT": str(out)})
+    stats = pstats.Stats(str(out)).stats  # type: ignore[attr-defined]
+    total = pstats.Stats(str(out)).total_tt  # type: ignore[attr-defined]
+    shares: dict[str, float] = {}
+    for name, (path, function) in PROFILE_PARTS.items():
+        cumulative = [
+            ct for (file, _, func), (_, _, _, ct, _) in stats.items()
+            if file.endswith(path) and func == function
+        ]  # fmt: skip
+        shares[name] = round(max(cumulative, default=0.0) / total, 3)
+    return {
+        "articles": articles,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(total, 1),
+        "shares": shares,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its results as JSON on stdout."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--profile", action="store_true", help="CPU shares of one crawl instead")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="govarchive-crawl-bench-") as tmp:
-        results = run(args.articles, args.rounds, Path(tmp))
+        if args.profile:
+            results = profile_crawl(args.articles, Path(tmp))
+        else:
+            results = run(args.articles, args.rounds, Path(tmp))
     results["machine"] = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
