@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -61,13 +62,32 @@ def stats_of(data: Path) -> dict[str, Any]:
     return json.loads(newest.read_text(encoding="utf-8"))
 
 
+CPU_SPENT: dict[str, float] = {}
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
-    """Run a command; its wall time in seconds (it must succeed)."""
+    """Run a command; its wall time in seconds (it must succeed).
+
+    CPU_SPENT then holds the CPU seconds of the command's processes ("child") and of this
+    process, which serves the replica ("replica"), over the run.
+    """
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     subprocess.run(
         cmd, check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own_after = resource.getrusage(resource.RUSAGE_SELF)
+    CPU_SPENT["child"] = round(
+        children_after.ru_utime + children_after.ru_stime - children.ru_utime - children.ru_stime,
+        2,
+    )
+    CPU_SPENT["replica"] = round(
+        own_after.ru_utime + own_after.ru_stime - own.ru_utime - own.ru_stime, 2
+    )
+    return wall
 
 
 def govarchive(data: Path, *args: str) -> list[str]:
@@ -86,12 +106,14 @@ def run(articles: int, rounds: int, work: Path) -> dict[str, Any]:
             data = work / f"archive-{n}"
             before = len(portal.requests)
             crawl_s = timed(govarchive(data, "crawl", portal.url))
+            crawl_cpu = dict(CPU_SPENT)
             fetched = [path for method, path, _ in portal.requests[before:] if method == "GET"]
             crawl_stats = stats_of(data)
             urls = work / "urls.json"
             urls.write_text(json.dumps([portal.url + p for p in fetched if p != "/robots.txt"]))
             env = {**os.environ, "BARE_URLS": str(urls)}
             bare_s = timed([sys.executable, "-m", "scrapy", "runspider", str(spider)], env=env)
+            bare_cpu = dict(CPU_SPENT)
             before = len(portal.requests)
             update_s = timed(govarchive(data, "update", portal.url))
             update_requests = len(portal.requests) - before
@@ -102,6 +124,8 @@ def run(articles: int, rounds: int, work: Path) -> dict[str, Any]:
                     "records": crawl_stats.get("item_scraped_count", 0),
                     "crawl_s": round(crawl_s, 2),
                     "bare_s": round(bare_s, 2),
+                    "crawl_cpu_s": crawl_cpu,
+                    "bare_cpu_s": bare_cpu,
                     "crawl_bytes": crawl_stats.get("downloader/response_bytes", 0),
                     "update_s": round(update_s, 2),
                     "update_requests": update_requests,
