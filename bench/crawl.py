@@ -160,7 +160,7 @@ finally:
     profiler.dump_stats(__import__("os").environ["PROFILE_OUT"])
 """
 PROFILE_PARTS = {
-    "index pipeline": ("scraper/pipelines.py", "flush"),
+    "index pipeline": ("scraper/pipelines.py", "process_item"),
     "page parsers": ("scraper/parsers/__init__.py", "parse_page"),
     "link discovery": ("scraper/spiders/nukeviet.py", "page_links"),
     "Scrapy callback output": ("scrapy/core/scraper.py", "handle_spider_output_async"),

@@ -145,6 +145,7 @@ def run_crawls(
             stats.get("govarchive/failed", 0)
             + stats.get("govarchive/parse_errors", 0)
             + stats.get("govarchive/attachment_errors", 0)
+            + stats.get("govarchive/index_errors", 0)
             + sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
         )
         summaries.append(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
+from indexer.errors import IndexerError
+from indexer.worker import IndexWorker
 from scraper.record import RECORD_FIELDS, empty_record
 
 logger = logging.getLogger(__name__)
@@ -34,13 +36,20 @@ class RecordPipeline:
 
 
 class IndexPipeline:
-    """Upsert records into the Whoosh index in batches, committing at the end of the crawl."""
+    """Upsert records into the Whoosh index from a child process, committing every batch.
 
-    def __init__(self, index_dir: Path, batch_size: int) -> None:
+    The crawls of one process that share an index share one child (one writer, no lock waits).
+    """
+
+    workers: ClassVar[dict[str, tuple[IndexWorker, int]]] = {}
+
+    def __init__(self, index_dir: Path, batch_size: int, crawler: Crawler | None = None) -> None:
         self.index_dir = index_dir
         self.batch_size = batch_size
-        self.batch: list[dict[str, Any]] = []
-        self.indexed = 0
+        self.crawler = crawler
+        self.key = str(index_dir.resolve())
+        self.worker: IndexWorker | None = None
+        self.reported_failures = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexPipeline:
@@ -48,26 +57,49 @@ class IndexPipeline:
         index_dir = crawler.settings.get("GOVARCHIVE_INDEX_DIR")
         if not index_dir:
             raise NotConfigured("GOVARCHIVE_INDEX_DIR not set")
-        return cls(Path(index_dir), crawler.settings.getint("GOVARCHIVE_INDEX_BATCH", 500))
+        return cls(
+            Path(index_dir), crawler.settings.getint("GOVARCHIVE_INDEX_BATCH", 2000), crawler
+        )
+
+    def open_spider(self) -> None:
+        """Start the index's child process, or join the one this process already runs."""
+        worker, users = self.workers.get(self.key, (None, 0))
+        if worker is None:
+            worker = IndexWorker(self.index_dir, self.batch_size)
+        self.workers[self.key] = (worker, users + 1)
+        self.worker = worker
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        """Queue the record; flush a full batch."""
-        self.batch.append(dict(item))
-        if len(self.batch) >= self.batch_size:
-            self.flush()
+        """Hand the record to the index's child process."""
+        if self.worker is None:
+            self.open_spider()
+        assert self.worker is not None
+        self.worker.add(dict(item))
+        self.count_failures()
         return item
 
-    def flush(self) -> None:
-        """Write the queued records to the index."""
-        if not self.batch:
+    def count_failures(self) -> None:
+        """Add the records the child could not index to this crawl's failures."""
+        if self.worker is None or self.crawler is None or self.crawler.stats is None:
             return
-        from indexer.index import index_records
-
-        index_records(self.index_dir, self.batch)
-        self.indexed += len(self.batch)
-        self.batch = []
+        new = self.worker.failed - self.reported_failures
+        if new:
+            self.crawler.stats.inc_value("govarchive/index_errors", new)
+            self.reported_failures = self.worker.failed
 
     def close_spider(self) -> None:
-        """Flush what is left."""
-        self.flush()
-        logger.info("indexed %d records into %s", self.indexed, self.index_dir)
+        """Wait for the index to hold every record (when the last crawl sharing it closes)."""
+        if self.worker is None:
+            return
+        worker, users = self.workers.pop(self.key, (self.worker, 1))
+        if users > 1:
+            self.workers[self.key] = (worker, users - 1)
+            return
+        try:
+            worker.close()
+        except IndexerError as exc:
+            logger.error("index: %s", exc)
+            if self.crawler is not None and self.crawler.stats is not None:
+                self.crawler.stats.inc_value("govarchive/index_errors")
+        self.count_failures()
+        logger.info("indexed %d records into %s", worker.indexed, self.index_dir)

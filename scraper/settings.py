@@ -53,6 +53,12 @@ ITEM_PIPELINES = {
     "scraper.pipelines.IndexPipeline": 800,
 }
 GOVARCHIVE_INDEX_DIR = f"{GOVARCHIVE_DATA}/index"
+# Parse pages and extract attachment text (OCR) in worker processes (scraper/workers.py), so
+# that the crawl's own process only fetches, captures and schedules; False: all in-process.
+GOVARCHIVE_WORKERS = True
+# Records per index commit (in the index's own process): larger batches write fewer segments,
+# and merging small segments costs more than writing them.
+GOVARCHIVE_INDEX_BATCH = 2000
 
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 30.0

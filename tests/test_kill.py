@@ -124,6 +124,32 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]
     return relative(content(index_records(data)), base)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` is a running (not zombie) process."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def killed_then_rerun(data: Path, mode: str, rerun: str) -> dict[str, Any]:
     """Crawl, kill -9 at the kill point of `mode`, run `rerun` to the end; collect the state."""
     articles = load_articles()
@@ -148,11 +174,15 @@ def killed_then_rerun(data: Path, mode: str, rerun: str) -> dict[str, Any]:
                 time.sleep(0.5)  # let other pages be captured meanwhile
             else:
                 reached = wait_for(marker.exists, KILL_WAIT)
+            helpers = descendants(process.pid)
             process.send_signal(signal.SIGKILL)
         finally:
             _, stderr = process.communicate(timeout=30)
         assert reached, f"the crawl never reached its kill point ({mode}): {stderr[-2000:]!r}"
         assert process.returncode == -signal.SIGKILL
+        assert helpers, "the crawl runs its index and parser in worker processes"
+        orphans = [pid for pid in helpers if not wait_for(lambda p=pid: not alive(p), 10)]
+        assert not orphans, f"worker processes outlived the killed crawl: {orphans}"
         torn = torn_records(data / "warc")
         plan.clear()
         run_cli(rerun, "replica", data=data, timeout=180)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 import time
@@ -15,9 +14,11 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 
 from scraper.attachment_records import ATTACHMENT_MAX_SIZE
-from scraper.parsers import ParseError, parse_page
+from scraper.parsers import ParseError
+from scraper.workers import CrawlWorkers
 
 ARTICLE_PATH = re.compile(r"/(?!page-\d+/?$)[\w.-]+-\d+(?:\.html?|/)$")
 PAGINATION_PATH = re.compile(r"/page-\d+/?$")
@@ -105,6 +106,7 @@ class NukeVietSpider(scrapy.Spider):
         self.indexed: set[str] = set()
         self.followed: set[str] = set()
         self.link_cache: dict[str, str | None] = {}
+        self._workers: CrawlWorkers | None = None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Start from the home page and the portal's sitemap."""
@@ -143,7 +145,20 @@ class NukeVietSpider(scrapy.Spider):
         """Whether to fetch an article URL: always in a full crawl, else if new or due a check."""
         return not self.incremental or url not in self.archived or url in self.recheck
 
-    def parse(self, response: Response) -> Iterator[Any]:
+    @property
+    def workers(self) -> CrawlWorkers:
+        """This crawl's parse and attachment worker processes (started on first use)."""
+        if self._workers is None:
+            self._workers = CrawlWorkers(self.settings.getbool("GOVARCHIVE_WORKERS", True))
+        return self._workers
+
+    def closed(self, reason: str) -> Any:
+        """End the worker processes (a Deferred the engine waits for)."""
+        if self._workers is not None:
+            return deferred_from_coro(self._workers.close())
+        return None
+
+    async def parse(self, response: Response) -> AsyncIterator[Any]:
         """Emit the page's record, then follow its in-portal links."""
         body = response.body
         if response.status == 304:
@@ -154,27 +169,33 @@ class NukeVietSpider(scrapy.Spider):
         elif not isinstance(response, TextResponse) or not self.is_html(response):
             return
         try:
-            result = parse_page(response.url, body, cms=self.cms, portal=self.portal)
+            result = await self.workers.parse(response.url, body, self.cms, self.portal)
         except ParseError as exc:
             self.logger.warning("not parsed: %s: %s", response.url, exc)
             self.crawler.stats.inc_value("govarchive/parse_errors")
             result = {"kind": "listing", "links": []}
         if result.get("kind") in ("article", "document"):
-            yield from self.emit(self.complete(result, response), response)
-        article_links = [u for u in result.get("links") or [] if self.in_portal(u)]
+            for item in self.emit(self.complete(result, response), response):
+                yield item
+        for item in self.follow_links(response.url, body, result.get("links") or []):
+            yield item
+
+    def follow_links(self, url: str, body: bytes, listed: list[str]) -> Iterator[scrapy.Request]:
+        """Requests for a page's listed articles and its other in-portal links."""
+        article_links = [u for u in listed if self.in_portal(u)]
         # An incremental crawl walks a listing deeper only while it still finds new pages.
         deeper = not self.incremental or any(u not in self.archived for u in article_links)
-        for url in article_links:
-            if url in self.archived and self.incremental:
-                self.recheck.add(url)  # seen on a walked listing: a cheap conditional check
-            yield from self.follow(url)
-        for url in self.page_links(response.url, body):
-            path = urlsplit(url).path
+        for link in article_links:
+            if link in self.archived and self.incremental:
+                self.recheck.add(link)  # seen on a walked listing: a cheap conditional check
+            yield from self.follow(link)
+        for link in self.page_links(url, body):
+            path = urlsplit(link).path
             if PAGINATION_PATH.search(path) and not deeper:
                 continue
-            if ARTICLE_PATH.search(path) and not self.wanted(url):
+            if ARTICLE_PATH.search(path) and not self.wanted(link):
                 continue
-            yield from self.follow(url)
+            yield from self.follow(link)
 
     def follow(self, url: str) -> Iterator[scrapy.Request]:
         """A request for a URL this crawl has not asked for yet."""
@@ -297,14 +318,12 @@ class NukeVietSpider(scrapy.Spider):
         return add_attachment_refs(record)
 
     async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
-        """Extract an attachment's text (in a thread: OCR is slow), then go on to the next."""
-        from scraper.attachment_records import attachment_entry
-
+        """Extract an attachment's text (in a worker process: OCR is slow), then the next."""
         record, i = response.meta["record"], response.meta["attachment"]
         body = self.archived_body(response) if response.status == 304 else response.body
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        record["attachments"][i] = await asyncio.to_thread(
-            attachment_entry, record["attachments"][i], body, content_type=ctype
+        record["attachments"][i] = await self.workers.attachment(
+            record["attachments"][i], body, ctype
         )
         self.crawler.stats.inc_value("govarchive/attachments")
         yield self.next_attachment(record, i + 1)

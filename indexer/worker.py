@@ -1,0 +1,178 @@
+"""Index records in a child process, so that a crawl's own process never waits on Whoosh.
+
+The crawl hands records over as it makes them; the child upserts them in batches with
+`index_records`, on the machine's other core. The child is forked (cheap, nothing to re-import)
+and dies with its parent: a crawl killed mid-batch loses only the uncommitted batch, whose pages
+the next run re-emits (see `NukeVietSpider.load_indexed`). It ignores SIGINT and SIGTERM, which
+a terminal or systemd sends to the whole process group: the parent, shutting down gracefully,
+asks it to commit what it holds and waits for it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import queue
+import signal
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from indexer.errors import IndexerError
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 25  # records per message: one pickle and one pipe write for many records
+QUEUED_CHUNKS = 40  # then the crawl waits for the index: memory stays bounded
+PR_SET_PDEATHSIG = 1
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def die_with_parent() -> None:
+    """Have the kernel kill this process when its parent dies (Linux; elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def ignore_stop_signals() -> None:
+    """Ignore SIGINT and SIGTERM, then unblock them (blocked by `stop_signals_blocked`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+@contextmanager
+def stop_signals_blocked() -> Iterator[None]:
+    """Start children inside this: they begin with SIGINT/SIGTERM blocked (held for this process).
+
+    A child then cannot die of a signal that arrives before it has set it to be ignored.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _serve(index_dir: str, batch_size: int, parent: int, jobs: Any, results: Any) -> None:
+    """The child: upsert the records of `jobs` in batches; report each batch on `results`."""
+    import os
+
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    from indexer.index import index_records
+
+    batch: list[dict[str, Any]] = []
+
+    def commit() -> None:
+        if not batch:
+            return
+        try:
+            stats = index_records(Path(index_dir), batch)
+            results.put(("indexed", stats.indexed, ""))
+        except Exception as exc:  # reported to the parent, which logs and counts it
+            logger.debug("index batch failed:\n%s", traceback.format_exc())
+            results.put(("failed", len(batch), f"{type(exc).__name__}: {exc}"))
+        batch.clear()
+
+    while True:
+        chunk = jobs.get()
+        if chunk is None:
+            commit()
+            results.put(("closed", 0, ""))
+            return
+        batch.extend(chunk)
+        if len(batch) >= batch_size:
+            commit()
+
+
+class IndexWorker:
+    """A child process upserting records into one index, `batch_size` records per commit."""
+
+    def __init__(self, index_dir: Path | str, batch_size: int = 500) -> None:
+        import os
+
+        context = multiprocessing.get_context("fork")
+        self.jobs = context.Queue(maxsize=QUEUED_CHUNKS)
+        self.results = context.Queue()
+        self.pending: list[dict[str, Any]] = []
+        self.indexed = 0
+        self.failed = 0
+        self.errors: list[str] = []
+        self.process = context.Process(
+            target=_serve,
+            args=(str(index_dir), batch_size, os.getpid(), self.jobs, self.results),
+            name="govarchive-index",
+            daemon=True,
+        )
+        with stop_signals_blocked():
+            self.process.start()
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Queue one record; waits only when the child is far behind."""
+        self.pending.append(record)
+        if len(self.pending) >= CHUNK:
+            self._send(self.pending)
+            self.pending = []
+        self.poll()
+
+    def _send(self, item: Any) -> None:
+        while True:
+            try:
+                self.jobs.put(item, timeout=1.0)
+                return
+            except queue.Full:
+                if not self.process.is_alive():
+                    raise IndexerError("the index process died") from None
+
+    def poll(self, timeout: float | None = None) -> str | None:
+        """Take the child's reports so far (waiting up to `timeout` for one); the last kind seen."""
+        kind = None
+        while True:
+            try:
+                if timeout is None:
+                    kind, count, message = self.results.get_nowait()
+                else:
+                    kind, count, message = self.results.get(timeout=timeout)
+            except queue.Empty:
+                return kind
+            if kind == "indexed":
+                self.indexed += count
+            elif kind == "failed":
+                self.failed += count
+                self.errors.append(message)
+                logger.error("index: %d records not indexed: %s", count, message)
+            if kind == "closed":
+                return kind
+
+    def close(self) -> None:
+        """Commit what is queued, wait for the child to finish, and reap it."""
+        try:
+            if self.process.is_alive():
+                if self.pending:
+                    self._send(self.pending)
+                    self.pending = []
+                self._send(None)
+                while self.poll(timeout=1.0) != "closed":
+                    if not self.process.is_alive() and self.results.empty():
+                        raise IndexerError("the index process died before it committed")
+        finally:
+            self.jobs.cancel_join_thread()
+            self.process.join(timeout=10)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+            if self.process.exitcode not in (0, None):
+                self.errors.append(f"the index process exited with {self.process.exitcode}")

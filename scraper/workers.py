@@ -1,0 +1,198 @@
+"""Worker processes for a crawl's CPU-heavy steps: page parsing and attachment text (OCR).
+
+Scrapy's reactor runs in one process; parsing a page there holds up every download and every
+other callback. The spider hands pages and attachments to worker processes instead and awaits
+the answers, so the crawl's process only fetches, captures and schedules. A worker is
+`python -m scraper.workers`, fed pickled calls on its stdin and answering on its stdout, all on
+the crawl's event loop (no threads, no GIL hand-offs per page). Calls are answered in order. A
+worker dies with the crawl (a `kill -9` leaves no orphan), exits when its stdin closes, and
+ignores SIGINT/SIGTERM, which a terminal or systemd sends to the whole process group: the crawl,
+shutting down gracefully, still waits for its answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import struct
+import sys
+from collections import deque
+from typing import Any
+
+from indexer.worker import die_with_parent, ignore_stop_signals, stop_signals_blocked
+from scraper.parsers import ParseError
+
+logger = logging.getLogger(__name__)
+
+HEADER = struct.Struct("!Q")
+STREAM_LIMIT = 2**20
+
+
+class WorkerDied(Exception):
+    """The worker process ended before it answered."""
+
+
+def _parse(url: str, body: bytes, cms: str | None, portal: str | None) -> dict[str, Any]:
+    from scraper.parsers import parse_page
+
+    return parse_page(url, body, cms=cms, portal=portal)
+
+
+def _attachment(attachment: dict[str, Any], body: bytes, content_type: str) -> dict[str, Any]:
+    from scraper.attachment_records import attachment_entry
+
+    return attachment_entry(attachment, body, content_type=content_type)
+
+
+TASKS = {"parse": _parse, "attachment": _attachment}
+
+
+class WorkerProcess:
+    """One worker process; started on the first call, started again after it died."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.process: asyncio.subprocess.Process | None = None
+        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.reader_task: asyncio.Task[None] | None = None
+
+    async def _start(self) -> asyncio.subprocess.Process:
+        level = str(logging.getLogger().getEffectiveLevel())
+        with stop_signals_blocked():
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "scraper.workers",
+                str(os.getpid()),
+                level,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                limit=STREAM_LIMIT,
+            )
+        self.reader_task = asyncio.ensure_future(self._read_answers(self.process))
+        return self.process
+
+    async def call(self, task: str, *args: Any) -> Any:
+        """TASKS[task](*args) in the worker; WorkerDied if it ends first."""
+        process = self.process
+        if process is None or process.returncode is not None:
+            process = await self._start()
+        assert process.stdin is not None
+        payload = pickle.dumps((task, args), protocol=pickle.HIGHEST_PROTOCOL)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.waiting.append(future)
+        process.stdin.write(HEADER.pack(len(payload)) + payload)
+        return await future
+
+    async def _read_answers(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        try:
+            while True:
+                size = HEADER.unpack(await process.stdout.readexactly(HEADER.size))[0]
+                status, value = pickle.loads(await process.stdout.readexactly(size))
+                future = self.waiting.popleft()
+                if future.done():
+                    continue
+                if status == "ok":
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            pass
+        code = await process.wait()
+        if self.waiting:
+            logger.error("the %s worker process ended (exit code %s)", self.name, code)
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(WorkerDied(f"the {self.name} worker process ended"))
+
+    async def close(self) -> None:
+        """Let the worker answer what it holds, then end it."""
+        process, self.process = self.process, None
+        if process is None or process.returncode is not None:
+            return
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), timeout=60)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+        if self.reader_task is not None:
+            await self.reader_task
+
+
+class CrawlWorkers:
+    """The parse and attachment workers of one crawl (`enabled` False: all in this process)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.parser = WorkerProcess("parser")
+        self.extractor = WorkerProcess("attachment")
+
+    async def parse(self, url: str, body: bytes, cms: str | None, portal: str | None) -> dict:
+        """parse_page in the parser worker; ParseError also when the page kills the worker."""
+        if not self.enabled:
+            return _parse(url, body, cms, portal)
+        try:
+            return await self.parser.call("parse", url, body, cms, portal)
+        except WorkerDied:
+            try:  # the page may not be the one that killed it: once more, in a new worker
+                return await self.parser.call("parse", url, body, cms, portal)
+            except WorkerDied:
+                raise ParseError("the parser process died on this page") from None
+
+    async def attachment(
+        self, attachment: dict[str, Any], body: bytes | None, content_type: str
+    ) -> dict[str, Any]:
+        """The attachment's entry with its text, extracted in the attachment worker."""
+        from scraper.attachment_records import attachment_entry
+
+        if body is None:
+            return attachment_entry(attachment, None)
+        if not self.enabled:
+            return await asyncio.to_thread(_attachment, attachment, body, content_type)
+        try:
+            return await self.extractor.call("attachment", attachment, body, content_type)
+        except WorkerDied:
+            return attachment_entry(
+                attachment, None, missing="text extraction failed: its worker process died"
+            )
+
+    async def close(self) -> None:
+        """End both workers."""
+        await self.parser.close()
+        await self.extractor.close()
+
+
+def serve(parent: int) -> None:
+    """The worker's loop: answer each call on stdin until stdin closes."""
+    die_with_parent()
+    if os.getppid() != parent:
+        return
+    ignore_stop_signals()
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # stray prints must not corrupt the answers
+    while True:
+        header = source.read(HEADER.size)
+        if len(header) < HEADER.size:
+            return
+        task, args = pickle.loads(source.read(HEADER.unpack(header)[0]))
+        try:
+            answer = ("ok", TASKS[task](*args))
+        except Exception as exc:
+            answer = ("error", exc)
+        try:
+            payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an exception that does not pickle
+            payload = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        sink.write(HEADER.pack(len(payload)) + payload)
+        sink.flush()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=int(sys.argv[2]), format="%(levelname)s %(name)s: %(message)s")
+    serve(int(sys.argv[1]))

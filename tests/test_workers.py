@@ -1,0 +1,159 @@
+"""The crawl's worker processes: parse and attachment workers, and the index process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer.index import index_exists, open_searcher
+from indexer.worker import IndexWorker
+from scraper.parsers import ParseError, parse_page
+from scraper.record import empty_record
+from scraper.workers import CrawlWorkers, WorkerDied, WorkerProcess
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+
+
+def fixture_page(name: str) -> tuple[str, bytes]:
+    """(url, bytes) of a golden page."""
+    meta = json.loads((PAGES / name / "meta.json").read_text(encoding="utf-8"))
+    return meta["url"], (PAGES / name / "input.html").read_bytes()
+
+
+def gone(pid: int, timeout: float = 10.0) -> bool:
+    """Whether process `pid` has exited (or is a zombie) within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_parser_worker_returns_what_parse_page_returns() -> None:
+    pages = [fixture_page(n) for n in ("nukeviet_egov_seed", "sharepoint_vbpl_document")]
+
+    async def run() -> list[dict]:
+        workers = CrawlWorkers()
+        try:
+            return [await workers.parse(url, body, None, "tayninh") for url, body in pages]
+        finally:
+            await workers.close()
+
+    got = asyncio.run(run())
+    assert got == [parse_page(url, body, portal="tayninh") for url, body in pages]
+
+
+def test_a_parse_error_in_the_worker_reaches_the_spider_as_parse_error() -> None:
+    async def run() -> None:
+        workers = CrawlWorkers()
+        try:
+            await workers.parse("http://example.gov.vn/x", b"", None, None)
+        finally:
+            await workers.close()
+
+    with pytest.raises(ParseError):
+        asyncio.run(run())
+
+
+def test_a_killed_worker_fails_its_pending_call_and_the_next_call_starts_a_new_one() -> None:
+    url, body = fixture_page("nukeviet_egov_seed")
+
+    async def run() -> tuple[int, int, dict]:
+        worker = WorkerProcess("parser")
+        try:
+            await worker.call("parse", url, body, None, None)
+            assert worker.process is not None
+            first = worker.process.pid
+            os.kill(first, signal.SIGSTOP)  # it cannot answer the next call
+            pending = asyncio.ensure_future(worker.call("parse", url, body, None, None))
+            await asyncio.sleep(0.1)
+            os.kill(first, signal.SIGKILL)
+            with pytest.raises(WorkerDied):
+                await pending
+            again = await worker.call("parse", url, body, None, None)
+            assert worker.process is not None
+            return first, worker.process.pid, again
+        finally:
+            await worker.close()
+
+    first, second, again = asyncio.run(run())
+    assert first != second
+    assert again["title"] == parse_page(url, body)["title"]
+
+
+def test_workers_ignore_sigterm_and_end_when_the_crawl_closes_them() -> None:
+    url, body = fixture_page("nukeviet_egov_seed")
+
+    async def run() -> int:
+        worker = WorkerProcess("parser")
+        await worker.call("parse", url, body, None, None)
+        assert worker.process is not None
+        pid = worker.process.pid
+        os.kill(pid, signal.SIGTERM)  # systemd's stop reaches every process of the group
+        result = await worker.call("parse", url, body, None, None)
+        assert result["url"] == url
+        await worker.close()
+        return pid
+
+    assert gone(asyncio.run(run()))
+
+
+def record(n: int) -> dict:
+    """A small article record."""
+    return empty_record(
+        f"http://tayninh.gov.vn/tin-tuc/bai-{n}.html",
+        kind="article",
+        title=f"Hội nghị triển khai nhiệm vụ số {n}",
+        body="Ủy ban nhân dân tỉnh tổ chức hội nghị triển khai nhiệm vụ năm 2024.",
+        published="2024-01-02T08:00:00+07:00",
+        portal="tayninh",
+    )
+
+
+def test_the_index_process_commits_every_batch_and_the_rest_on_close(tmp_path: Path) -> None:
+    worker = IndexWorker(tmp_path / "index", batch_size=40)
+    for n in range(100):
+        worker.add(record(n))
+    worker.close()
+    assert worker.indexed == 100 and worker.failed == 0 and not worker.errors
+    with open_searcher(tmp_path / "index") as searcher:
+        assert searcher.doc_count() == 100
+        assert sorted(json.loads(f["record"])["url"] for f in searcher.documents()) == sorted(
+            record(n)["url"] for n in range(100)
+        )
+    assert not worker.process.is_alive()
+
+
+def test_the_index_process_ignores_sigterm_and_still_commits(tmp_path: Path) -> None:
+    worker = IndexWorker(tmp_path / "index", batch_size=1000)
+    worker.add(record(1))
+    assert worker.process.pid is not None
+    os.kill(worker.process.pid, signal.SIGTERM)
+    worker.add(record(2))
+    worker.close()
+    assert worker.indexed == 2
+    with open_searcher(tmp_path / "index") as searcher:
+        assert searcher.doc_count() == 2
+
+
+def test_an_index_that_cannot_be_written_is_reported_not_raised(tmp_path: Path) -> None:
+    blocked = tmp_path / "index"
+    blocked.write_text("not a directory")
+    worker = IndexWorker(blocked, batch_size=10)
+    for n in range(25):
+        worker.add(record(n))
+    worker.close()
+    assert worker.indexed == 0
+    assert worker.failed == 25
+    assert worker.errors and not index_exists(tmp_path / "elsewhere")
