@@ -9,8 +9,9 @@ process. In the same run, each measured in a child process:
 Example: .venv/bin/python bench/crawl.py --articles 2000 --rounds 2
 
 `--profile`: instead, one `govarchive crawl` under cProfile with a CPU clock, and the share of the
-crawl process's CPU spent in the index pipeline, the page parsers, link discovery and Scrapy's
-per-callback output handling (cProfile's own overhead inflates Python-heavy parts).
+crawl process's CPU spent in WARC capture, the hand-offs to the worker processes, link discovery,
+the JSONL feed and Scrapy's per-callback output handling (cProfile's own overhead inflates
+Python-heavy parts; the worker processes are not profiled).
 """
 
 from __future__ import annotations
@@ -160,9 +161,12 @@ finally:
     profiler.dump_stats(__import__("os").environ["PROFILE_OUT"])
 """
 PROFILE_PARTS = {
-    "index pipeline": ("scraper/pipelines.py", "process_item"),
-    "page parsers": ("scraper/parsers/__init__.py", "parse_page"),
+    "WARC capture": ("scraper/extensions/warc.py", "response_downloaded"),
+    "hand-off to the index process": ("scraper/pipelines.py", "process_item"),
+    "hand-off to the parser process": ("scraper/workers.py", "call"),
+    "page parsers (in this process)": ("scraper/parsers/__init__.py", "parse_page"),
     "link discovery": ("scraper/spiders/nukeviet.py", "page_links"),
+    "JSONL feed": ("scrapy/extensions/feedexport.py", "item_scraped"),
     "Scrapy callback output": ("scrapy/core/scraper.py", "handle_spider_output_async"),
 }
 

@@ -1,8 +1,11 @@
-"""Memory benchmark: crawl and index a generated N-article replica portal; peak RSS of the crawl.
+"""Memory benchmark: crawl and index a generated N-article replica portal; peak memory of the crawl.
 
 The replica (this process) serves N articles cloned from the packaged content (new ids, aliases,
-titles and dates; paragraphs reused); `govarchive crawl` runs in a child process whose resident
-set (VmRSS, VmHWM from /proc) is sampled. Attachments are off (their OCR is benchmarked apart).
+titles and dates; paragraphs reused); `govarchive crawl` runs in a child process. Every half
+second the resident sets of that process and of its worker processes (parser, attachment and
+index workers) are read from /proc and summed: `peak_tree_rss_mb` (shared pages counted once
+per process, an upper bound) and `peak_tree_pss_mb` (shared pages split among their users).
+Attachments are off (their OCR is benchmarked apart).
 
 Example: .venv/bin/python bench/memory.py --articles 100000
 """
@@ -78,13 +81,29 @@ def proc_status(pid: int) -> dict[str, int]:
     return found
 
 
-def children(pid: int) -> list[int]:
-    """Direct child process ids (none expected: the crawl runs in one process)."""
+def descendants(pid: int) -> list[int]:
+    """The crawl's worker processes: every process below `pid`."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = [int(x) for x in task.read_text().split()]
+            except OSError:
+                continue
+            found.extend(kids)
+            todo.extend(kids)
+    return found
+
+
+def pss(pid: int) -> int:
+    """Proportional set size of a process in bytes (shared pages split among their users)."""
     try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
     except OSError:
-        return []
-    return [int(x) for x in text.split()]
+        return 0
+    match = re.search(r"^Pss:\s+(\d+) kB", text, re.MULTILINE)
+    return int(match.group(1)) * 1024 if match else 0
 
 
 def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
@@ -103,7 +122,8 @@ def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
         log = (data / "crawl.log").open("w")
         started = time.monotonic()
         process = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        peak_rss = peak_hwm = 0
+        peak_rss = peak_hwm = peak_tree_rss = peak_tree_pss = 0
+        peak_workers = 0
         samples = []
         timed_out = False
         try:
@@ -115,7 +135,12 @@ def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
                 status = proc_status(process.pid)
                 peak_rss = max(peak_rss, status.get("VmRSS", 0))
                 peak_hwm = max(peak_hwm, status.get("VmHWM", 0))
-                samples.append((round(time.monotonic() - started, 1), status.get("VmRSS", 0)))
+                tree = [process.pid, *descendants(process.pid)]
+                tree_rss = sum(proc_status(pid).get("VmRSS", 0) for pid in tree)
+                peak_tree_rss = max(peak_tree_rss, tree_rss)
+                peak_tree_pss = max(peak_tree_pss, sum(pss(pid) for pid in tree))
+                peak_workers = max(peak_workers, len(tree) - 1)
+                samples.append((round(time.monotonic() - started, 1), tree_rss))
                 time.sleep(0.5)
         finally:
             process.wait()
@@ -135,8 +160,11 @@ def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
         "requests": requests,
         "records": records,
         "pages_per_s": round(requests / elapsed, 1) if elapsed else 0,
-        "peak_rss_mb": round(peak_rss / 2**20, 1),
-        "vm_hwm_mb": round(peak_hwm / 2**20, 1),
+        "peak_tree_rss_mb": round(peak_tree_rss / 2**20, 1),
+        "peak_tree_pss_mb": round(peak_tree_pss / 2**20, 1),
+        "worker_processes": peak_workers,
+        "crawl_process_peak_rss_mb": round(peak_rss / 2**20, 1),
+        "crawl_process_vm_hwm_mb": round(peak_hwm / 2**20, 1),
         "ru_maxrss_children_mb": round(usage.ru_maxrss / 1024, 1),
         "returncode": process.returncode,
         "timed_out": timed_out,

@@ -277,6 +277,75 @@ def capped_merge(writer: Any, segments: list[Any]) -> list[Any]:
     return [segment for segment in segments if id(segment) not in merged]
 
 
+class IndexStream:
+    """Upsert records one by one with one writer, committing when told or every `segment_docs`.
+
+    The write lock is held from the first record after a commit until the next commit.
+    """
+
+    def __init__(
+        self,
+        ix: FileIndex,
+        stats: IndexStats,
+        *,
+        timeout: float = DEFAULT_WRITER_TIMEOUT,
+        locked: bool = True,
+        segment_docs: int = SEGMENT_DOCS,
+    ) -> None:
+        self.ix = ix
+        self.stats = stats
+        self.timeout = timeout
+        self.locked = locked
+        self.segment_docs = segment_docs
+        self.writer: FastSegmentWriter | None = None
+        self.seen: set[str] = set()
+        self.opened = 0.0
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Add or replace one record (committed later)."""
+        if not _indexable(record):
+            self.stats.skipped += 1
+            return
+        url = record["url"]
+        if url in self.seen or len(self.seen) >= self.segment_docs:
+            # Whoosh cannot delete a document buffered in the same writer: commit first
+            # (also bounds the postings held in memory).
+            self.commit(merge=url in self.seen)
+        if self.writer is None:
+            self.writer = _writer(self.ix, self.timeout, self.locked)
+            self.opened = time.monotonic()
+        self.seen.add(url)
+        self.writer.update_document(**record_to_document(record))
+        self.stats.indexed += 1
+
+    def pending(self) -> int:
+        """Records added since the last commit."""
+        return len(self.seen)
+
+    def commit(self, merge: bool = True) -> int:
+        """Commit what was added (merging small segments when `merge`); the number committed."""
+        if self.writer is None:
+            return 0
+        writer, self.writer = self.writer, None
+        try:
+            writer.commit(mergetype=capped_merge if merge else NO_MERGE)
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+        self.stats.commits += 1
+        committed = len(self.seen)
+        self.seen.clear()
+        return committed
+
+    def cancel(self) -> None:
+        """Drop what was added since the last commit."""
+        if self.writer is not None and not self.writer.is_closed:
+            self.writer.cancel()
+        self.writer = None
+        self.seen.clear()
+
+
 def _add_sequentially(
     ix: FileIndex,
     records: Iterable[dict[str, Any]],
@@ -287,29 +356,15 @@ def _add_sequentially(
     segment_docs: int,
 ) -> None:
     """Upsert records with one writer; commit on a repeated URL and every `segment_docs` records."""
-    writer = _writer(ix, timeout, locked)
-    seen: set[str] = set()
+    stream = IndexStream(ix, stats, timeout=timeout, locked=locked, segment_docs=segment_docs)
     try:
         for record in records:
-            if not _indexable(record):
-                stats.skipped += 1
-                continue
-            url = record["url"]
-            if url in seen or len(seen) >= segment_docs:
-                # Whoosh cannot delete a document buffered in the same writer: commit first
-                # (also bounds the postings held in memory).
-                writer.commit(mergetype=capped_merge if url in seen else NO_MERGE)
-                stats.commits += 1
-                writer = _writer(ix, timeout, locked)
-                seen.clear()
-            seen.add(url)
-            writer.update_document(**record_to_document(record))
-            stats.indexed += 1
-        writer.commit(mergetype=capped_merge)
-        stats.commits += 1
+            stream.add(record)
+        if stream.writer is None:  # nothing indexable: still one (empty) commit, as before
+            stream.writer = _writer(ix, timeout, locked)
+        stream.commit()
     except BaseException:
-        if not writer.is_closed:
-            writer.cancel()
+        stream.cancel()
         raise
 
 

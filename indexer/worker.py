@@ -1,9 +1,10 @@
 """Index records in a child process, so that a crawl's own process never waits on Whoosh.
 
-The crawl hands records over as it makes them; the child upserts them in batches with
-`index_records`, on the machine's other core. The child is forked (cheap, nothing to re-import)
-and dies with its parent: a crawl killed mid-batch loses only the uncommitted batch, whose pages
-the next run re-emits (see `NukeVietSpider.load_indexed`). It ignores SIGINT and SIGTERM, which
+The crawl hands records over as it makes them; the child adds each to an open batch at once (on
+the machine's other core) and commits the batch every `batch_size` records or COMMIT_INTERVAL
+seconds, whichever comes first. The child is forked (cheap, nothing to re-import) and dies with
+its parent: a crawl killed mid-batch loses only the uncommitted batch, whose pages the next run
+re-emits (see `NukeVietSpider.load_indexed`). It ignores SIGINT and SIGTERM, which
 a terminal or systemd sends to the whole process group: the parent, shutting down gracefully,
 asks it to commit what it holds and waits for it.
 """
@@ -16,6 +17,7 @@ import multiprocessing
 import queue
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +28,7 @@ from indexer.errors import IndexerError
 
 logger = logging.getLogger(__name__)
 
+COMMIT_INTERVAL = 10.0  # seconds a batch may stay open (and the write lock held)
 CHUNK = 25  # records per message: one pickle and one pipe write for many records
 QUEUED_CHUNKS = 40  # then the crawl waits for the index: memory stays bounded
 PR_SET_PDEATHSIG = 1
@@ -64,38 +67,68 @@ def stop_signals_blocked() -> Iterator[None]:
 
 
 def _serve(index_dir: str, batch_size: int, parent: int, jobs: Any, results: Any) -> None:
-    """The child: upsert the records of `jobs` in batches; report each batch on `results`."""
+    """The child: upsert the records of `jobs` as they come; report each commit on `results`.
+
+    A commit follows every `batch_size` records, and any open batch after COMMIT_INTERVAL
+    seconds, so the write lock is never held for long and the crawl's end finds little to do.
+    """
     import os
 
     die_with_parent()
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    from indexer.index import index_records
+    ignore_stop_signals()
+    from indexer.index import IndexStats, IndexStream, create_or_open_index
 
-    batch: list[dict[str, Any]] = []
+    stream: IndexStream | None = None
+
+    def describe(exc: BaseException) -> str:
+        logger.debug("index failure:\n%s", traceback.format_exc())
+        return f"{type(exc).__name__}: {exc}"
 
     def commit() -> None:
-        if not batch:
+        if stream is None or stream.writer is None:
             return
+        count = stream.pending()
         try:
-            stats = index_records(Path(index_dir), batch)
-            results.put(("indexed", stats.indexed, ""))
-        except Exception as exc:  # reported to the parent, which logs and counts it
-            logger.debug("index batch failed:\n%s", traceback.format_exc())
-            results.put(("failed", len(batch), f"{type(exc).__name__}: {exc}"))
-        batch.clear()
+            stream.commit()
+            results.put(("indexed", count, ""))
+        except Exception as exc:
+            stream.cancel()
+            results.put(("failed", count, describe(exc)))
+
+    def add(record: dict[str, Any]) -> None:
+        nonlocal stream
+        try:
+            if stream is None:
+                stream = IndexStream(create_or_open_index(index_dir), IndexStats())
+            if stream.writer is not None and (
+                record.get("url") in stream.seen or stream.pending() >= batch_size
+            ):
+                commit()
+            stream.add(record)
+        except Exception as exc:
+            lost = 1
+            if stream is not None:
+                lost = stream.pending() + (record.get("url") not in stream.seen)
+                stream.cancel()
+            results.put(("failed", lost, describe(exc)))
 
     while True:
-        chunk = jobs.get()
+        wait = None
+        if stream is not None and stream.writer is not None:
+            wait = max(0.0, COMMIT_INTERVAL - (time.monotonic() - stream.opened))
+        try:
+            chunk = jobs.get(timeout=wait)
+        except queue.Empty:
+            commit()
+            continue
         if chunk is None:
             commit()
             results.put(("closed", 0, ""))
             return
-        batch.extend(chunk)
-        if len(batch) >= batch_size:
-            commit()
+        for record in chunk:
+            add(record)
 
 
 class IndexWorker:

@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -157,3 +158,36 @@ def test_an_index_that_cannot_be_written_is_reported_not_raised(tmp_path: Path) 
     assert worker.indexed == 0
     assert worker.failed == 25
     assert worker.errors and not index_exists(tmp_path / "elsewhere")
+
+
+def test_an_open_batch_is_committed_after_the_interval_without_more_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.worker
+
+    monkeypatch.setattr(indexer.worker, "COMMIT_INTERVAL", 0.5)  # the forked child inherits it
+    worker = IndexWorker(tmp_path / "index", batch_size=1000)
+    try:
+        for n in range(3):
+            worker.add(record(n))
+        worker._send(worker.pending)
+        worker.pending = []
+        deadline = time.monotonic() + 20
+        while worker.indexed < 3 and time.monotonic() < deadline:
+            worker.poll(timeout=0.2)
+        assert worker.indexed == 3, "committed while the crawl goes on"
+        assert worker.process.is_alive()
+        with open_searcher(tmp_path / "index") as searcher:
+            assert searcher.doc_count() == 3
+        lock = open_index_lock(tmp_path / "index")
+        assert lock.acquire(), "the write lock is free between batches"
+        lock.release()
+    finally:
+        worker.close()
+
+
+def open_index_lock(index_dir: Path) -> Any:
+    """The index's write lock (not taken)."""
+    from indexer.index import open_index
+
+    return open_index(index_dir).lock("WRITELOCK")

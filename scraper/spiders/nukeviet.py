@@ -14,7 +14,6 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.defer import deferred_from_coro
 
 from scraper.attachment_records import ATTACHMENT_MAX_SIZE
 from scraper.parsers import ParseError
@@ -152,11 +151,10 @@ class NukeVietSpider(scrapy.Spider):
             self._workers = CrawlWorkers(self.settings.getbool("GOVARCHIVE_WORKERS", True))
         return self._workers
 
-    def closed(self, reason: str) -> Any:
-        """End the worker processes (a Deferred the engine waits for)."""
+    async def closed(self, reason: str) -> None:
+        """End the worker processes (the engine waits for this)."""
         if self._workers is not None:
-            return deferred_from_coro(self._workers.close())
-        return None
+            await self._workers.close()
 
     async def parse(self, response: Response) -> AsyncIterator[Any]:
         """Emit the page's record, then follow its in-portal links."""
