@@ -60,6 +60,9 @@ class WorkerProcess:
 
     async def _start(self) -> asyncio.subprocess.Process:
         level = str(logging.getLogger().getEffectiveLevel())
+        # The crawl's import path (scrapyd adds the deployed egg at run time): same code here.
+        path = os.pathsep.join(p or os.getcwd() for p in sys.path)
+        env = {**os.environ, "PYTHONPATH": path}
         with stop_signals_blocked():
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -70,6 +73,7 @@ class WorkerProcess:
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 limit=STREAM_LIMIT,
+                env=env,
             )
         self.reader_task = asyncio.ensure_future(self._read_answers(self.process))
         return self.process
