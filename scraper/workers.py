@@ -49,54 +49,72 @@ def _attachment(attachment: dict[str, Any], body: bytes, content_type: str) -> d
 TASKS = {"parse": _parse, "attachment": _attachment}
 
 
+class _Running:
+    """A started worker process and the calls it has not answered yet, oldest first."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.reader: asyncio.Task[None] | None = None
+
+
 class WorkerProcess:
     """One worker process; started on the first call, started again after it died."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.process: asyncio.subprocess.Process | None = None
-        self.waiting: deque[asyncio.Future[Any]] = deque()
-        self.reader_task: asyncio.Task[None] | None = None
+        self.running: _Running | None = None
+        self.starting = asyncio.Lock()
 
-    async def _start(self) -> asyncio.subprocess.Process:
-        level = str(logging.getLogger().getEffectiveLevel())
-        # The crawl's import path (scrapyd adds the deployed egg at run time): same code here.
-        path = os.pathsep.join(p or os.getcwd() for p in sys.path)
-        env = {**os.environ, "PYTHONPATH": path}
-        with stop_signals_blocked():
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "scraper.workers",
-                str(os.getpid()),
-                level,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                limit=STREAM_LIMIT,
-                env=env,
-            )
-        self.reader_task = asyncio.ensure_future(self._read_answers(self.process))
-        return self.process
+    @property
+    def process(self) -> asyncio.subprocess.Process | None:
+        """The current worker process, if started."""
+        return self.running.process if self.running is not None else None
+
+    async def _ensure(self) -> _Running:
+        async with self.starting:  # concurrent first calls must not start two workers
+            running = self.running
+            if running is not None and running.process.returncode is None:
+                return running
+            level = str(logging.getLogger().getEffectiveLevel())
+            # The crawl's import path (scrapyd adds the deployed egg at run time): same code.
+            path = os.pathsep.join(p or os.getcwd() for p in sys.path)
+            env = {**os.environ, "PYTHONPATH": path}
+            with stop_signals_blocked():
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "scraper.workers",
+                    str(os.getpid()),
+                    level,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                    limit=STREAM_LIMIT,
+                    env=env,
+                )
+            running = self.running = _Running(process)
+            running.reader = asyncio.ensure_future(self._read_answers(running))
+            return running
 
     async def call(self, task: str, *args: Any) -> Any:
         """TASKS[task](*args) in the worker; WorkerDied if it ends first."""
-        process = self.process
-        if process is None or process.returncode is not None:
-            process = await self._start()
-        assert process.stdin is not None
+        running = await self._ensure()
+        stdin = running.process.stdin
+        assert stdin is not None
         payload = pickle.dumps((task, args), protocol=pickle.HIGHEST_PROTOCOL)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self.waiting.append(future)
-        process.stdin.write(HEADER.pack(len(payload)) + payload)
+        running.waiting.append(future)  # no await between this and the write: order kept
+        stdin.write(HEADER.pack(len(payload)) + payload)
         return await future
 
-    async def _read_answers(self, process: asyncio.subprocess.Process) -> None:
-        assert process.stdout is not None
+    async def _read_answers(self, running: _Running) -> None:
+        stdout = running.process.stdout
+        assert stdout is not None
         try:
             while True:
-                size = HEADER.unpack(await process.stdout.readexactly(HEADER.size))[0]
-                status, value = pickle.loads(await process.stdout.readexactly(size))
-                future = self.waiting.popleft()
+                size = HEADER.unpack(await stdout.readexactly(HEADER.size))[0]
+                status, value = pickle.loads(await stdout.readexactly(size))
+                future = running.waiting.popleft()
                 if future.done():
                     continue
                 if status == "ok":
@@ -105,28 +123,30 @@ class WorkerProcess:
                     future.set_exception(value)
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass
-        code = await process.wait()
-        if self.waiting:
+        code = await running.process.wait()
+        if running.waiting:
             logger.error("the %s worker process ended (exit code %s)", self.name, code)
-        while self.waiting:
-            future = self.waiting.popleft()
+        while running.waiting:
+            future = running.waiting.popleft()
             if not future.done():
                 future.set_exception(WorkerDied(f"the {self.name} worker process ended"))
 
     async def close(self) -> None:
         """Let the worker answer what it holds, then end it."""
-        process, self.process = self.process, None
-        if process is None or process.returncode is not None:
+        running, self.running = self.running, None
+        if running is None:
             return
-        assert process.stdin is not None
-        process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), timeout=60)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-        if self.reader_task is not None:
-            await self.reader_task
+        process = running.process
+        if process.returncode is None:
+            assert process.stdin is not None
+            process.stdin.close()
+            try:
+                await asyncio.wait_for(process.wait(), timeout=60)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        if running.reader is not None:
+            await running.reader
 
 
 class CrawlWorkers:

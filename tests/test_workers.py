@@ -55,6 +55,32 @@ def test_the_parser_worker_returns_what_parse_page_returns() -> None:
     assert got == [parse_page(url, body, portal="tayninh") for url, body in pages]
 
 
+def test_concurrent_calls_get_their_own_answers_from_one_worker() -> None:
+    names = sorted(p.name for p in PAGES.iterdir() if not p.name.endswith("listing"))[:12]
+    pages = [fixture_page(n) for n in names]
+
+    async def run() -> tuple[list[dict], set[int]]:
+        worker = WorkerProcess("parser")
+        started: set[int] = set()
+        original = worker._ensure
+
+        async def ensure() -> Any:
+            running = await original()
+            started.add(running.process.pid)
+            return running
+
+        worker._ensure = ensure  # type: ignore[method-assign]
+        try:
+            calls = [worker.call("parse", url, body, None, None) for url, body in pages]
+            return list(await asyncio.gather(*calls)), started
+        finally:
+            await worker.close()
+
+    got, started = asyncio.run(run())
+    assert len(started) == 1, "the first calls, made at once, start one worker"
+    assert [r["title"] for r in got] == [parse_page(url, body)["title"] for url, body in pages]
+
+
 def test_a_parse_error_in_the_worker_reaches_the_spider_as_parse_error() -> None:
     async def run() -> None:
         workers = CrawlWorkers()
