@@ -12,6 +12,7 @@ asks it to commit what it holds and waits for it.
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import multiprocessing
 import queue
@@ -42,6 +43,14 @@ def die_with_parent() -> None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def release_memory() -> None:
+    """Give the heap that a batch or merge left free back to the system (glibc; else a no-op)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):
         pass
 
@@ -96,6 +105,7 @@ def _serve(index_dir: str, batch_size: int, parent: int, jobs: Any, results: Any
         except Exception as exc:
             stream.cancel()
             results.put(("failed", count, describe(exc)))
+        release_memory()
 
     def add(record: dict[str, Any]) -> None:
         nonlocal stream
@@ -150,8 +160,14 @@ class IndexWorker:
             name="govarchive-index",
             daemon=True,
         )
-        with stop_signals_blocked():
-            self.process.start()
+        # The child inherits this process's heap; frozen objects are never walked by the child's
+        # garbage collector, so their pages stay shared instead of being copied.
+        gc.freeze()
+        try:
+            with stop_signals_blocked():
+                self.process.start()
+        finally:
+            gc.unfreeze()
 
     def add(self, record: dict[str, Any]) -> None:
         """Queue one record; waits only when the child is far behind."""
