@@ -484,7 +484,109 @@ def has_class(name: str) -> str:
 @functools.lru_cache(maxsize=2048)
 def compiled_xpath(xpath: str) -> etree.XPath:
     """Return `xpath` compiled (once per process: `el.xpath(str)` compiles on every call)."""
-    return etree.XPath(xpath)
+    # no selector calls the EXSLT regular-expression functions: not registering them spares
+    # every evaluation a little
+    return etree.XPath(descendant_form(xpath), regexp=False)
+
+
+# ---- `//x[p]` as `/descendant::x[p]` -------------------------------------------------------------
+
+# `a//x[p]` is `a/descendant-or-self::node()/child::x[p]`: libxml2 collects every node below
+# `a` (text nodes too) before testing `x`, unless the step has no predicate. When no predicate
+# of the step depends on position (`[1]`, `[last()]`, a number), `a/descendant::x[p]` selects
+# the same nodes in the same order, in one pass.
+_NAME_STEP = re.compile(r"\*|[A-Za-z_][\w.\-]*(?![\w.\-]*\s*(?:\(|::))")
+_NUMERIC_CALL = re.compile(
+    r"\b(?:position|last|count|sum|number|string-length|floor|ceiling|round)\s*\("
+)
+_NUMBER = re.compile(r"(?<![\w\-])\.?\d")
+_ARITHMETIC = re.compile(r"\+|\bdiv\b|\bmod\b|\$|(?:^|[\s(\[,])-")
+_AFTER_OPERATOR = re.compile(r"(?:^|[/(\[|,=<>!:]|\bor|\band)$")
+
+
+def _literal_end(xpath: str, i: int) -> int:
+    return xpath.index(xpath[i], i + 1) + 1
+
+
+def _predicate_end(xpath: str, i: int) -> int:
+    """Return the index after the `]` closing the predicate that opens at `xpath[i]`."""
+    depth = 0
+    while i < len(xpath):
+        c = xpath[i]
+        if c in "'\"":
+            i = _literal_end(xpath, i)
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise ValueError(f"unbalanced predicate in {xpath!r}")
+
+
+def _top_level(predicate: str) -> str:
+    """Return `predicate` without its literals' text and without nested predicates."""
+    out: list[str] = []
+    i = depth = 0
+    while i < len(predicate):
+        c = predicate[i]
+        if c in "'\"":
+            end = _literal_end(predicate, i)
+            out.append("''" if depth == 0 else "")
+            i = end
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _may_be_positional(predicate: str) -> bool:
+    """Return False only for a predicate that cannot be a number or read the position."""
+    top = _top_level(predicate)
+    if _NUMERIC_CALL.search(top) or _NUMBER.search(top) or _ARITHMETIC.search(top):
+        return True
+    # `*` is a name test after an operator or a path step, a multiplication anywhere else
+    return any(
+        not _AFTER_OPERATOR.search(top[: star.start()].rstrip()) for star in re.finditer(r"\*", top)
+    )
+
+
+def descendant_form(xpath: str) -> str:
+    """Return `xpath` with each `//x[p]` whose predicates ignore position as `/descendant::x[p]`."""
+    out: list[str] = []
+    i = 0
+    while i < len(xpath):
+        c = xpath[i]
+        if c in "'\"":
+            end = _literal_end(xpath, i)
+            out.append(xpath[i:end])
+            i = end
+            continue
+        if xpath.startswith("//", i):
+            step = _NAME_STEP.match(xpath, i + 2)
+            if step:
+                end, predicates = step.end(), []
+                while end < len(xpath) and xpath[end] == "[":
+                    close = _predicate_end(xpath, end)
+                    predicates.append(xpath[end + 1 : close - 1])
+                    end = close
+                if predicates and not any(_may_be_positional(p) for p in predicates):
+                    out.append("/descendant::")
+                    i += 2
+                    continue
+            out.append("//")
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 RESOURCE_KINDS = ("src", "script", "href", "content", "name")
