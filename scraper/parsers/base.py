@@ -21,6 +21,7 @@ __all__ = [
     "PageMarks",
     "PageParser",
     "ParseError",
+    "current_marks",
     "decode_html",
     "load_html",
     "memoized",
@@ -446,6 +447,12 @@ def per_page(function: Callable[[etree._Element], Any]) -> Callable[[etree._Elem
         return marks.remember(function, lambda: function(doc))
 
     return wrapper
+
+
+def current_marks(doc: etree._Element) -> PageMarks | None:
+    """Return the `PageMarks` of `doc` if it is the page being parsed, else None."""
+    marks = getattr(_marks, "last", None)
+    return marks if marks is not None and marks.doc is doc else None
 
 
 def page_marks(doc: etree._Element) -> PageMarks:
