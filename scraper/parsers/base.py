@@ -493,7 +493,11 @@ def compiled_xpath(xpath: str) -> etree.XPath:
     """Return `xpath` compiled (once per process: `el.xpath(str)` compiles on every call)."""
     # no selector calls the EXSLT regular-expression functions: not registering them spares
     # every evaluation a little
-    return etree.XPath(descendant_form(xpath), regexp=False)
+    try:
+        xpath = descendant_form(xpath)
+    except ValueError:  # unbalanced: libxml2 reports it as it is written
+        pass
+    return etree.XPath(xpath, regexp=False)
 
 
 # ---- `//x[p]` as `/descendant::x[p]` -------------------------------------------------------------
@@ -565,6 +569,43 @@ def _may_be_positional(predicate: str) -> bool:
     )
 
 
+_LITERAL = r"'[^']*'"
+_NOT_BLANK = r"'[^']*[^'\s][^']*'"
+_ATTRIBUTE = re.compile(r"@([A-Za-z_][\w.\-]*)")
+
+
+@functools.cache
+def _attribute_predicate(name: str) -> re.Pattern[str]:
+    """A predicate of and/or-joined tests of attribute `name`, each false where it is absent."""
+    a = rf"@{re.escape(name)}(?![\w.\-])"
+    test = (
+        rf"contains\(\s*{a}\s*,\s*{_NOT_BLANK}\s*\)"
+        rf"|starts-with\(\s*{a}\s*,\s*{_NOT_BLANK}\s*\)"
+        rf"|contains\(\s*concat\(\s*' '\s*,\s*normalize-space\(\s*{a}\s*\)\s*,\s*' '\s*\)\s*,"
+        rf"\s*{_NOT_BLANK}\s*\)"
+        rf"|{a}\s*=\s*{_LITERAL}"
+        rf"|{a}"
+    )
+    return re.compile(rf"(?:\s+|\(|\)|\band\b|\bor\b|{test})+")
+
+
+def _attribute_step(predicate: str) -> str:
+    """Return `[p]`, or `/@a[p']/parent::*` when `p` only tests attribute `a`.
+
+    Such a test (has_class, `contains(@class, '…')`, `@id='…'`, joined by and/or) is false
+    where the attribute is absent, so it can run on the few such attributes rather than on
+    every element; the parents come back in document order, each once.
+    """
+    names = {m[1] for m in _ATTRIBUTE.finditer(predicate)}
+    if len(names) != 1 or any("@" in literal for literal in re.findall(_LITERAL, predicate)):
+        return f"[{descendant_form(predicate)}]"
+    name = names.pop()
+    if not _attribute_predicate(name).fullmatch(predicate):
+        return f"[{descendant_form(predicate)}]"
+    own = re.sub(rf"@{re.escape(name)}(?![\w.\-])", ".", predicate)
+    return f"/@{name}[{own}]/parent::*"
+
+
 def descendant_form(xpath: str) -> str:
     """Return `xpath` with each `//x[p]` whose predicates ignore position as `/descendant::x[p]`."""
     out: list[str] = []
@@ -585,8 +626,10 @@ def descendant_form(xpath: str) -> str:
                     predicates.append(xpath[end + 1 : close - 1])
                     end = close
                 if predicates and not any(_may_be_positional(p) for p in predicates):
-                    out.append("/descendant::")
-                    i += 2
+                    out.append("/descendant::" + xpath[i + 2 : step.end()])
+                    out.append(_attribute_step(predicates[0]))
+                    out.extend(f"[{descendant_form(p)}]" for p in predicates[1:])
+                    i = end
                     continue
             out.append("//")
             i += 2
