@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -23,6 +23,7 @@ __all__ = [
     "ParseError",
     "current_marks",
     "decode_html",
+    "join_url",
     "load_html",
     "memoized",
     "needs",
@@ -696,9 +697,33 @@ def absolute_url(base: str, href: str | None) -> str | None:
     if not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:")):
         return None
     try:
-        return urldefrag(urljoin(base, href)).url
+        return join_url(base, href)
     except ValueError:
         return None
+
+
+# Characters `urlsplit`/`urlunsplit` give back as they are: no fragment, no params (`;`), no
+# whitespace or controls (removed), no brackets (IPv6 hosts, checked), nothing beyond ASCII.
+_PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~/:?=&%+,!$'()*@]*")
+_JOINED_SCHEMES = frozenset({"http", "https", "file"})
+
+
+def join_url(base: str, href: str) -> str:
+    """Return `urldefrag(urljoin(base, href)).url`, without parsing plain links twice.
+
+    An absolute `http(s)://host...` link and a root-relative `/path` link made of plain
+    characters (no dot segment, no empty query) come out of `urljoin` unchanged, or after the
+    base's scheme and host; anything else goes through `urljoin`. Raises ValueError as it does.
+    """
+    if base and href and _PLAIN_URL.fullmatch(href) and not href.endswith("?"):
+        parts = urlsplit(base)  # cached; raises for a base `urljoin` cannot read either
+        if href.startswith(("http://", "https://")):
+            if href[href.index("//") + 2 :][:1] not in ("", "/", "?"):
+                return href
+        elif href.startswith("/") and not href.startswith("//") and "/." not in href:
+            if parts.scheme in _JOINED_SCHEMES:
+                return f"{parts.scheme}://{parts.netloc}{href}"
+    return urldefrag(urljoin(base, href)).url
 
 
 def document_base(doc: etree._Element, url: str) -> str:

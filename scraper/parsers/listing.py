@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import SplitResult, parse_qs, urldefrag, urljoin, urlsplit
+from urllib.parse import SplitResult, parse_qs, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
-from scraper.parsers.base import current_marks, needs, select
+from scraper.parsers.base import current_marks, join_url, needs, select
 from scraper.parsers.text import text_of
 
 __all__ = ["is_detail_url", "is_listing", "listing_links", "listing_record"]
@@ -75,7 +75,7 @@ def _is_detail(parts: SplitResult) -> bool:
     if path.endswith(".aspx"):
         query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
         return any(k in ASPX_ID_PARAMS and v and v[0].isdigit() for k, v in query.items())
-    query = parse_qs(parts.query)
+    query = parse_qs(parts.query) if parts.query else {}
     if "nv" in query and "op" in query:
         op = query["op"][0]
         if EXCLUDED_OPS.match(op):
@@ -138,7 +138,7 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
             continue
         seen.add(href)
         try:
-            absolute = urldefrag(urljoin(base, href)).url
+            absolute = join_url(base, href)
             parts = urlsplit(absolute)
         except ValueError:
             continue
