@@ -154,18 +154,6 @@ def fold_accents(s: str) -> str:
     return unicodedata.normalize("NFC", s.translate(_FOLD))
 
 
-def _is_bold(el: etree._Element, tag: str) -> bool:
-    return tag in BOLD_TAGS or bool(_BOLD_STYLE.search(el.get("style") or ""))
-
-
-def _is_right(el: etree._Element) -> bool:
-    if (el.get("align") or "").strip().lower() == "right":
-        return True
-    if "text-right" in (el.get("class") or "").split():
-        return True
-    return bool(_RIGHT_STYLE.search(el.get("style") or ""))
-
-
 def _is_data_table(table: etree._Element) -> bool:
     """Return True for a table of short cells (a schedule, a list), not a page-layout table."""
     if table.find(".//table") is not None:
@@ -179,44 +167,69 @@ def _is_data_table(table: etree._Element) -> bool:
 def _tokens(root: etree._Element) -> list[object]:
     """Flatten `root` into text chunks `(text, bold, right)` and break/cell markers, in order."""
     out: list[object] = []
+    append = out.append
     # entries: (node, closing, flags for the tail, flags for the node); flags are
     # (bold, right-aligned, inside a data table)
     start: _Flags = (False, False, False)
     stack: list[tuple[etree._Element, bool, _Flags, _Flags]] = [(root, False, start, start)]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, closing, outer, inner = stack.pop()
-        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        node, closing, outer, inner = pop()
+        raw = node.tag
+        tag = raw.lower() if isinstance(raw, str) else ""
         in_table = inner[2]
         if closing:
             if tag in ("tr", "table"):
-                out.append(_BREAK)
+                append(_BREAK)
             elif tag in CELL_TAGS:
                 if not in_table:
-                    out.append(_BREAK)
+                    append(_BREAK)
             elif tag in BLOCK_TAGS:
-                out.append((" ", *outer[:2]) if in_table else _BREAK)
-            if node is not root and node.tail:
-                out.append((node.tail, *outer[:2]))
+                append((" ", outer[0], outer[1]) if in_table else _BREAK)
+            if node is not root:
+                tail = node.tail
+                if tail:
+                    append((tail, outer[0], outer[1]))
             continue
         if not tag or tag in SKIPPED_TAGS:
-            if node is not root and node.tail:
-                out.append((node.tail, *outer[:2]))
+            if node is not root:
+                tail = node.tail
+                if tail:
+                    append((tail, outer[0], outer[1]))
             continue
         if tag == "table":
             in_table = _is_data_table(node)
-        flags = (inner[0] or _is_bold(node, tag), inner[1] or _is_right(node), in_table)
+        bold, right = inner[0], inner[1]
+        if not (bold and right) and node.attrib:
+            # bold by tag or style; right-aligned by align, class or style
+            style = node.get("style") or ""
+            bold = bold or tag in BOLD_TAGS or bool(_BOLD_STYLE.search(style))
+            right = right or _is_right_by(node.get("align"), node.get("class"), style)
+        else:
+            bold = bold or tag in BOLD_TAGS
+        flags = (bold, right, in_table)
         if tag in ("tr", "table"):
-            out.append(_BREAK)
+            append(_BREAK)
         elif tag in CELL_TAGS:
-            out.append(_CELL if in_table else _BREAK)
+            append(_CELL if in_table else _BREAK)
         elif tag in BLOCK_TAGS or tag == "br":
-            out.append((" ", *flags[:2]) if in_table else _BREAK)
-        if node.text:
-            out.append((node.text, *flags[:2]))
-        stack.append((node, True, outer, flags))
-        for child in reversed(node):
-            stack.append((child, False, flags, flags))
+            append((" ", bold, right) if in_table else _BREAK)
+        text = node.text
+        if text:
+            append((text, bold, right))
+        push((node, True, outer, flags))
+        if len(node):
+            for child in node[::-1]:
+                push((child, False, flags, flags))
     return out
+
+
+def _is_right_by(align: str | None, classes: str | None, style: str) -> bool:
+    if (align or "").strip().lower() == "right":
+        return True
+    if "text-right" in (classes or "").split():
+        return True
+    return bool(_RIGHT_STYLE.search(style))
 
 
 def _flush(line: list[object], result: list[Paragraph]) -> None:
