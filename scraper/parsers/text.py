@@ -109,7 +109,9 @@ class Paragraph:
 
 _VISIBLE_TEXT = etree.XPath(
     "descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript"
-    " or ancestor::template)]"
+    " or ancestor::template)]",
+    smart_strings=False,  # joined at once: plain strings, no link back to their element
+    regexp=False,
 )
 
 
