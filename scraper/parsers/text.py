@@ -128,9 +128,10 @@ def normalize_text(s: str) -> str:
     """Return `s` in NFC with invisible characters dropped and whitespace collapsed."""
     if not s:
         return ""
-    s = _INVISIBLE.sub("", s)
-    if not s.isascii():  # ASCII is already NFC
-        s = unicodedata.normalize("NFC", s)
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", _INVISIBLE.sub("", s))
+    elif not s.isprintable():  # ASCII is already NFC; printable ASCII has no control to drop
+        s = _INVISIBLE.sub("", s)
     return " ".join(s.split())
 
 
@@ -244,7 +245,7 @@ def _flush(line: list[object], result: list[Paragraph]) -> None:
     texts = []
     bold = right = True
     for cell in cells:
-        text = normalize_text("".join(chunk[0] for chunk in cell))
+        text = normalize_text("".join([chunk[0] for chunk in cell]))
         if not text:
             continue
         texts.append(text)
@@ -268,11 +269,13 @@ def styled_paragraphs(el: etree._Element) -> list[Paragraph]:
     line: list[object] = []
     for token in _tokens(el):
         if token is _BREAK:
-            _flush(line, result)
-            line = []
+            if line:  # an empty line makes no paragraph
+                _flush(line, result)
+                line = []
         else:
             line.append(token)
-    _flush(line, result)
+    if line:
+        _flush(line, result)
     return result
 
 
