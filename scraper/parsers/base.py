@@ -341,10 +341,10 @@ def split_signature(
 
 # ---- what a page holds, for cheap negative checks before full-tree XPath scans ---------------
 
-_CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
-_ID_VALUES = etree.XPath("//@id", smart_strings=False)
-_ITEMTYPE_VALUES = etree.XPath("//@itemtype", smart_strings=False)
-_ITEMPROP_VALUES = etree.XPath("//@itemprop", smart_strings=False)
+_CLASS_VALUES = etree.XPath("/descendant::*/@class", smart_strings=False)
+_ID_VALUES = etree.XPath("/descendant::*/@id", smart_strings=False)
+_ITEMTYPE_VALUES = etree.XPath("/descendant::*/@itemtype", smart_strings=False)
+_ITEMPROP_VALUES = etree.XPath("/descendant::*/@itemprop", smart_strings=False)
 _BASE_HREFS = etree.XPath("//base/@href", smart_strings=False)
 _marks = threading.local()
 
