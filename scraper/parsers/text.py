@@ -128,10 +128,11 @@ def normalize_text(s: str) -> str:
     """Return `s` in NFC with invisible characters dropped and whitespace collapsed."""
     if not s:
         return ""
-    if not s.isascii():
-        s = unicodedata.normalize("NFC", _INVISIBLE.sub("", s))
-    elif not s.isprintable():  # ASCII is already NFC; printable ASCII has no control to drop
+    # every invisible character is a control or format character: none is printable
+    if not s.isprintable():
         s = _INVISIBLE.sub("", s)
+    if not s.isascii():  # ASCII is already NFC
+        s = unicodedata.normalize("NFC", s)
     return " ".join(s.split())
 
 
