@@ -236,16 +236,22 @@ def _is_right_by(align: str | None, classes: str | None, style: str) -> bool:
     return bool(_RIGHT_STYLE.search(style))
 
 
-def _flush(line: list[object], result: list[Paragraph]) -> None:
-    cells: list[list[tuple[str, bool, bool]]] = [[]]
-    for token in line:
-        if token is _CELL:
-            cells.append([])
-        else:
-            cells[-1].append(token)  # type: ignore[arg-type]
+_Chunk = tuple[str, bool, bool]
+
+
+def _flush(cells: list[list[_Chunk]], result: list[Paragraph]) -> None:
+    """Append the paragraph of one line (its cells' chunks), if it has any text."""
     texts = []
     bold = right = True
     for cell in cells:
+        if len(cell) == 1:
+            # one chunk: one style (the common case, without the joins below)
+            chunk = cell[0]
+            text = normalize_text(chunk[0])
+            if text:
+                texts.append(text)
+                bold, right = bold and chunk[1], right and chunk[2]
+            continue
         text = normalize_text("".join([chunk[0] for chunk in cell]))
         if not text:
             continue
@@ -267,16 +273,21 @@ def _flush(line: list[object], result: list[Paragraph]) -> None:
 def styled_paragraphs(el: etree._Element) -> list[Paragraph]:
     """Return the block-level paragraphs of `el` in order, with their bold/right-aligned flags."""
     result: list[Paragraph] = []
-    line: list[object] = []
+    cell: list[_Chunk] = []
+    cells: list[list[_Chunk]] = [cell]  # the line being read, cell by cell
     for token in _tokens(el):
         if token is _BREAK:
-            if line:  # an empty line makes no paragraph
-                _flush(line, result)
-                line = []
+            if cell or len(cells) > 1:  # an empty line makes no paragraph
+                _flush(cells, result)
+                cell = []
+                cells = [cell]
+        elif token is _CELL:
+            cell = []
+            cells.append(cell)
         else:
-            line.append(token)
-    if line:
-        _flush(line, result)
+            cell.append(token)  # type: ignore[arg-type]
+    if cell or len(cells) > 1:
+        _flush(cells, result)
     return result
 
 
