@@ -666,8 +666,12 @@ def select(el: etree._Element, xpath: str) -> list[Any]:
     alternatives = _NEEDS.get(xpath)
     if alternatives is not None:
         marks = getattr(_marks, "last", None)
-        if marks is not None and marks.doc is el and not any(marks.has(*a) for a in alternatives):
-            return []
+        if marks is not None and marks.doc is el:
+            for kind, fragment in alternatives:
+                if marks.has(kind, fragment):
+                    break
+            else:
+                return []
     return compiled_xpath(xpath)(el)  # type: ignore[return-value]
 
 
