@@ -22,6 +22,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -317,6 +318,69 @@ def steady_state(pages: list[dict[str, Any]], rounds: int = 5) -> dict[str, floa
     return result
 
 
+WARM_PARSE = """
+import json, sys, time
+from pathlib import Path
+root, pages_dir, rounds = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+sys.path.insert(0, root)
+from scraper.parsers import parse_page
+pages = [
+    (json.loads((d / "meta.json").read_text(encoding="utf-8"))["url"], (d / "input.html").read_bytes())
+    for d in sorted(pages_dir.iterdir()) if (d / "expected.json").exists()
+]
+for url, raw in pages:
+    parse_page(url, raw)
+start = time.process_time()
+for _ in range(rounds):
+    for url, raw in pages:
+        parse_page(url, raw)
+print((time.process_time() - start) * 1000 / (rounds * len(pages)))
+"""
+
+
+def _instructions(root: Path, rounds: int) -> int:
+    """Return the instructions callgrind counts for `WARM_PARSE` with `rounds` timed rounds."""
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+         "-c", WARM_PARSE, str(root), str(PAGES), str(rounds)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    match = re.search(r"Collected\s*:\s*(\d+)", out.stderr)
+    if not match:
+        raise RuntimeError(f"no instruction count from callgrind: {out.stderr[-300:]}")
+    return int(match.group(1))
+
+
+def before_after(rev: str, pages: int, runs: int = 3) -> dict[str, Any]:
+    """Return warm `parse_page` ms/page of the parsers at `rev` and of this tree, run alternately.
+
+    The parsers at `rev` (its `scraper/` package) are unpacked to a temporary directory; each
+    timing is one process (warm-up, then 10 rounds over the golden pages, CPU time). With
+    valgrind installed, also callgrind instructions per page (3 rounds minus 1, over 2 rounds).
+    """
+    result: dict[str, Any] = {"rev": rev, "before": [], "after": []}
+    with tempfile.TemporaryDirectory(prefix="govarchive-before-") as old:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", rev, "scraper"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        trees = {"before": Path(old), "after": REPO}
+        for _ in range(runs):
+            for name, root in trees.items():
+                out = subprocess.run(
+                    [sys.executable, "-c", WARM_PARSE, str(root), str(PAGES), "10"],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                result[name].append(float(out.stdout))
+        if shutil.which("valgrind"):
+            for name, root in trees.items():
+                spent = _instructions(root, 3) - _instructions(root, 1)
+                result[f"{name}_instructions"] = spent / (2 * pages)
+    return result
+
+
 def machine() -> list[str]:
     """Return lines describing this machine: nproc, lscpu head, Python."""
     lines = [f"nproc: {os.cpu_count()}"]
@@ -350,6 +414,7 @@ def report(args: argparse.Namespace) -> str:
     speed = throughput(pages, args.repeat, args.runs)
     load_after = os.getloadavg()[0]
     steady = steady_state(pages)
+    compared = before_after(args.before, len(pages)) if args.before else None
     batch_keys = [f"{name}_{unit}" for name in BATCH_VARIANTS for unit in ("wall", "cpu")]
     rate = {k: speed["pages"] / speed[k] for k in batch_keys}
     ratio = rate["ours_cpu"] / rate["trafilatura_cpu"]
@@ -359,7 +424,8 @@ def report(args: argparse.Namespace) -> str:
         SECTION,
         "",
         f"Command: `.venv/bin/python bench/extraction.py --repeat {args.repeat} --runs {args.runs}"
-        "` (run from the repository root; `--write docs/benchmarks.md` rewrites this section).",
+        + (f" --before {args.before}" if args.before else "")
+        + "` (run from the repository root; `--write docs/benchmarks.md` rewrites this section).",
         "",
         f"Pages: {len(pages)} golden pages in `tests/fixtures/pages` ("
         + ", ".join(f"{n} {k}" for k, n in sorted(families.items()))
@@ -475,8 +541,9 @@ def report(args: argparse.Namespace) -> str:
         "Where govarchive's time goes (CPU): start-up of `govarchive parse` "
         f"{speed['ours_startup_cpu']:.2f} s once (the interpreter alone "
         f"{speed['python_cpu']:.2f} s; importing every parser module "
-        f"{speed['parsers_import_cpu']:.2f} s with the interpreter; the rest is the CLI's own "
-        f"imports); per page `load_html` {steady['load_html']:.2f} ms (libxml2's parse is most of"
+        f"{speed['parsers_import_cpu']:.2f} s with the interpreter; the rest is the command's "
+        "own start, without click, and its one page); per page `load_html` "
+        f"{steady['load_html']:.2f} ms (libxml2's parse is most of"
         f" it), choosing the family {steady['choose_parser']:.2f} ms, the family parser and "
         f"record the rest (≈ {steady['ours'] - steady['load_html'] - steady['choose_parser']:.2f}"
         " ms). A parser that cost nothing would leave the load and the detection at "
@@ -506,14 +573,46 @@ def report(args: argparse.Namespace) -> str:
         "src, link href, meta content and input name, read once) let selectors that declare "
         "what they need (`needs`, `needs_class`) skip the full-tree scan on pages that cannot "
         "match, and CMS markers become string tests; label tables and listing links read once "
-        "per page. What is left: libxml2's parse alone is about a fifth of a page's time; the "
-        "rest is Python walking the tree (paragraphs, text normalisation, URL resolution) and "
-        "the XPath scans of the selectors that can match. 20× would need the whole extraction "
-        "in about what the parse costs now: one tree walk that collects every field's "
-        "candidates at once, or a compiled (C/Rust) extractor.",
+        "per page. Then: selectors are rewritten as they are compiled (`base.descendant_form`):"
+        " a `//x[p]` step whose predicates ignore position runs as `/descendant::x[p]`, and one "
+        "whose first predicate tests a single attribute (`has_class`, `@id='…'`) runs on that "
+        "attribute's nodes (`/descendant::x/@class[…]/parent::*`), so libxml2 neither collects "
+        "every node first nor reads `@class` on every element; a few selectors start from the "
+        "rare element (`//strong/parent::p`, `(//h1 | //h2 | //h3)[…]`); plain absolute and "
+        "root-relative links are joined without `urljoin` (a property test holds them to it); "
+        "`is_listing` and the listing record share one page's links; the paragraph walk reads "
+        "each attribute once; printable text skips the invisible-character pass; number "
+        "patterns try their look-behind at digits only; `govarchive parse FILE...` with no "
+        "option runs before click is imported. What is left, per warm page: `load_html` "
+        f"{steady['load_html']:.2f} ms of {steady['ours']:.2f} ms "
+        f"({100 * steady['load_html'] / steady['ours']:.0f}%, libxml2's parse), the family "
+        f"detection {steady['choose_parser']:.2f} ms, and Python walking the tree (paragraphs, "
+        "text normalisation, labels, dates, links) plus the XPath scans of the selectors that "
+        "can match. 20× would need the whole extraction in about what the parse costs now: one "
+        "tree walk that collects every field's candidates at once, or a compiled (C/Rust) "
+        "extractor.",
+        *(_before_after_note(compared) if compared else []),
         "",
     ]
     return "\n".join(out)
+
+
+def _before_after_note(compared: dict[str, Any]) -> list[str]:
+    """Return the before/after bullet for `report` from `before_after`'s result."""
+    before, after = compared["before"], compared["after"]
+    note = (
+        f"- Before and after (`--before {compared['rev']}`: the parsers at {compared['rev']} "
+        f"against this tree, {len(before)} alternate runs, each one warm process over the golden "
+        f"pages, CPU time): {min(before):.2f}–{max(before):.2f} ms/page before, "
+        f"{min(after):.2f}–{max(after):.2f} ms/page now (≈ {min(before) / min(after):.1f}×)"
+    )
+    if "before_instructions" in compared:
+        note += (
+            "; callgrind instructions per page, which no other load disturbs: "
+            f"{compared['before_instructions'] / 1e6:.2f} M before, "
+            f"{compared['after_instructions'] / 1e6:.2f} M now"
+        )
+    return [note + "."]
 
 
 def write_section(path: Path, section: str) -> None:
@@ -532,6 +631,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="times each page is in a batch")
     parser.add_argument("--runs", type=int, default=3, help="batch runs; the best is kept")
     parser.add_argument("--write", type=Path, help="markdown file whose section to rewrite")
+    parser.add_argument(
+        "--before", metavar="REV", help="also time the parsers at git revision REV against these"
+    )
     args = parser.parse_args()
     section = report(args)
     print(section)

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import importlib
-import logging
-import sys
 from pathlib import Path
 
 import click
 
 from scraper.layout import DataLayout
+from search_cli.parsing import configure_logging
 
 
 class GovarchiveError(click.ClickException):
     """Raised when a command cannot do what was asked; printed as one line, exit code 1."""
-
-
-QUIET_LOGGERS = ("scrapy", "twisted", "py.warnings", "filelock", "whoosh")
-
-
-def _quiet_libraries(record: logging.LogRecord) -> bool:
-    """Keep libraries' INFO lines (settings, stats dumps) for -v; ours and warnings stay."""
-    return record.levelno >= logging.WARNING or not record.name.startswith(QUIET_LOGGERS)
 
 
 # Commands are imported when used, so `govarchive parse` does not pay for Whoosh or Scrapy.
@@ -72,14 +63,7 @@ def cli(ctx: click.Context, data_dir: Path, verbose: bool) -> None:
 
     Example: govarchive demo
     """
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not verbose:
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(_quiet_libraries)
+    configure_logging(verbose)
     ctx.obj = DataLayout(data_dir)
 
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import shutil
 import sys
 import time
-from enum import IntEnum
-from pathlib import Path
 from typing import Any
 
 import click
 
 from scraper.layout import DataLayout
+from search_cli.parsing import ExitCode, parse_sources
 
 logger = logging.getLogger(__name__)
 
@@ -77,16 +75,6 @@ def crawl(layout: DataLayout, portals: tuple[str, ...]) -> None:
         click.echo(summary.line(), err=True)
     if any(s.finish_reason not in ("finished", "closespider_pagecount") for s in summaries):
         sys.exit(ExitCode.PARTIAL)
-
-
-class ExitCode(IntEnum):
-    """Exit codes that cron and systemd can act on."""
-
-    OK = 0
-    ERROR = 1
-    BAD_INPUT = 2
-    PARTIAL = 3  # some portals failed, the others were archived
-    LOCKED = 75  # EX_TEMPFAIL: another update holds the lock; try later
 
 
 @click.command()
@@ -170,38 +158,6 @@ def demo(layout: DataLayout, serve: bool, port: int, query: str) -> None:
     )
 
 
-# Magic bytes of the files `parse` hands to attachment extraction instead of the page parsers.
-DOCUMENT_MAGIC = (b"%PDF-", b"\xd0\xcf\x11\xe0", b"PK\x03\x04", b"{\\rtf", b"\x89PNG",
-                  b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # fmt: skip
-
-
-def _is_attachment(data: bytes) -> bool:
-    """Whether the bytes are a document file (PDF, Word, scan) rather than a web page."""
-    return data.startswith(DOCUMENT_MAGIC)
-
-
-def _attachment_record(url: str, data: bytes) -> dict[str, Any]:
-    """The extracted-text record of a PDF, DOCX, DOC or scanned image."""
-    from scraper.attachments import extract_attachment
-
-    result = extract_attachment(data, filename=url.rsplit("/", 1)[-1])
-    return {"url": url, "kind": "attachment", "file_kind": result.kind, **result.to_dict()}
-
-
-def _read_input(source: str) -> tuple[str, bytes]:
-    """Bytes of a saved file, or of a page fetched from a URL."""
-    if source.startswith(("http://", "https://")):
-        import urllib.request
-
-        from scraper.settings import USER_AGENT
-
-        request = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.geturl(), response.read()
-    path = Path(source)
-    return path.resolve().as_uri(), path.read_bytes()
-
-
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--url", "original_url", help="Original URL of a saved page.")
@@ -211,22 +167,13 @@ def parse(sources: tuple[str, ...], original_url: str | None, cms: str | None) -
 
     Example: govarchive parse saved/article.html --url https://example.gov.vn/tin-tuc/a-1.html
     """
-    from scraper.parsers import ParseError, parse_page
-
-    failures = 0
-    for source in sources:
-        try:
-            url, data = _read_input(source)
-            if _is_attachment(data):
-                record = _attachment_record(original_url or url, data)
-            else:
-                record = parse_page(original_url or url, data, cms=cms)
-        except (OSError, ValueError, ParseError) as exc:
-            failures += 1
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            click.echo(f"Error: {source}: {reason}", err=True)
-            continue
-        click.echo(json.dumps(record, ensure_ascii=False))
+    failures = parse_sources(
+        sources,
+        original_url,
+        cms,
+        click.echo,
+        lambda line: click.echo(line, err=True),
+    )
     if failures:
         sys.exit(ExitCode.BAD_INPUT)
 

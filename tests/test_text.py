@@ -191,3 +191,13 @@ def test_split_signature_accepts_plain_strings() -> None:
 )
 def test_looks_like_name(text: str, expected: bool) -> None:
     assert looks_like_name(text) is expected
+
+
+def test_invisible_characters_are_not_printable() -> None:
+    # normalize_text skips the removal pass on printable text
+    from scraper.parsers.text import _INVISIBLE
+
+    assert not [
+        hex(c) for c in range(0x110000) if _INVISIBLE.match(chr(c)) and chr(c).isprintable()
+    ]
+    assert normalize_text("a\u200bb\u00adc\x85d\ufeff e\u0301") == "abcd \u00e9"

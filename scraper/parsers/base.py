@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -21,7 +21,9 @@ __all__ = [
     "PageMarks",
     "PageParser",
     "ParseError",
+    "current_marks",
     "decode_html",
+    "join_url",
     "load_html",
     "memoized",
     "needs",
@@ -339,10 +341,10 @@ def split_signature(
 
 # ---- what a page holds, for cheap negative checks before full-tree XPath scans ---------------
 
-_CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
-_ID_VALUES = etree.XPath("//@id", smart_strings=False)
-_ITEMTYPE_VALUES = etree.XPath("//@itemtype", smart_strings=False)
-_ITEMPROP_VALUES = etree.XPath("//@itemprop", smart_strings=False)
+_CLASS_VALUES = etree.XPath("/descendant::*/@class", smart_strings=False)
+_ID_VALUES = etree.XPath("/descendant::*/@id", smart_strings=False)
+_ITEMTYPE_VALUES = etree.XPath("/descendant::*/@itemtype", smart_strings=False)
+_ITEMPROP_VALUES = etree.XPath("/descendant::*/@itemprop", smart_strings=False)
 _BASE_HREFS = etree.XPath("//base/@href", smart_strings=False)
 _marks = threading.local()
 
@@ -448,6 +450,12 @@ def per_page(function: Callable[[etree._Element], Any]) -> Callable[[etree._Elem
     return wrapper
 
 
+def current_marks(doc: etree._Element) -> PageMarks | None:
+    """Return the `PageMarks` of `doc` if it is the page being parsed, else None."""
+    marks = getattr(_marks, "last", None)
+    return marks if marks is not None and marks.doc is doc else None
+
+
 def page_marks(doc: etree._Element) -> PageMarks:
     """Return the `PageMarks` of `doc` (the document element), kept for the current page."""
     marks = getattr(_marks, "last", None)
@@ -484,7 +492,152 @@ def has_class(name: str) -> str:
 @functools.lru_cache(maxsize=2048)
 def compiled_xpath(xpath: str) -> etree.XPath:
     """Return `xpath` compiled (once per process: `el.xpath(str)` compiles on every call)."""
-    return etree.XPath(xpath)
+    # no selector calls the EXSLT regular-expression functions: not registering them spares
+    # every evaluation a little
+    try:
+        xpath = descendant_form(xpath)
+    except ValueError:  # unbalanced: libxml2 reports it as it is written
+        pass
+    return etree.XPath(xpath, regexp=False)
+
+
+# ---- `//x[p]` as `/descendant::x[p]` -------------------------------------------------------------
+
+# `a//x[p]` is `a/descendant-or-self::node()/child::x[p]`: libxml2 collects every node below
+# `a` (text nodes too) before testing `x`, unless the step has no predicate. When no predicate
+# of the step depends on position (`[1]`, `[last()]`, a number), `a/descendant::x[p]` selects
+# the same nodes in the same order, in one pass.
+_NAME_STEP = re.compile(r"\*|[A-Za-z_][\w.\-]*(?![\w.\-]*\s*(?:\(|::))")
+_NUMERIC_CALL = re.compile(
+    r"\b(?:position|last|count|sum|number|string-length|floor|ceiling|round)\s*\("
+)
+_NUMBER = re.compile(r"(?<![\w\-])\.?\d")
+_ARITHMETIC = re.compile(r"\+|\bdiv\b|\bmod\b|\$|(?:^|[\s(\[,])-")
+_AFTER_OPERATOR = re.compile(r"(?:^|[/(\[|,=<>!:]|\bor|\band)$")
+
+
+def _literal_end(xpath: str, i: int) -> int:
+    return xpath.index(xpath[i], i + 1) + 1
+
+
+def _predicate_end(xpath: str, i: int) -> int:
+    """Return the index after the `]` closing the predicate that opens at `xpath[i]`."""
+    depth = 0
+    while i < len(xpath):
+        c = xpath[i]
+        if c in "'\"":
+            i = _literal_end(xpath, i)
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise ValueError(f"unbalanced predicate in {xpath!r}")
+
+
+def _top_level(predicate: str) -> str:
+    """Return `predicate` without its literals' text and without nested predicates."""
+    out: list[str] = []
+    i = depth = 0
+    while i < len(predicate):
+        c = predicate[i]
+        if c in "'\"":
+            end = _literal_end(predicate, i)
+            out.append("''" if depth == 0 else "")
+            i = end
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _may_be_positional(predicate: str) -> bool:
+    """Return False only for a predicate that cannot be a number or read the position."""
+    top = _top_level(predicate)
+    if _NUMERIC_CALL.search(top) or _NUMBER.search(top) or _ARITHMETIC.search(top):
+        return True
+    # `*` is a name test after an operator or a path step, a multiplication anywhere else
+    return any(
+        not _AFTER_OPERATOR.search(top[: star.start()].rstrip()) for star in re.finditer(r"\*", top)
+    )
+
+
+_LITERAL = r"'[^']*'"
+_NOT_BLANK = r"'[^']*[^'\s][^']*'"
+_ATTRIBUTE = re.compile(r"@([A-Za-z_][\w.\-]*)")
+
+
+@functools.cache
+def _attribute_predicate(name: str) -> re.Pattern[str]:
+    """A predicate of and/or-joined tests of attribute `name`, each false where it is absent."""
+    a = rf"@{re.escape(name)}(?![\w.\-])"
+    test = (
+        rf"contains\(\s*{a}\s*,\s*{_NOT_BLANK}\s*\)"
+        rf"|starts-with\(\s*{a}\s*,\s*{_NOT_BLANK}\s*\)"
+        rf"|contains\(\s*concat\(\s*' '\s*,\s*normalize-space\(\s*{a}\s*\)\s*,\s*' '\s*\)\s*,"
+        rf"\s*{_NOT_BLANK}\s*\)"
+        rf"|{a}\s*=\s*{_LITERAL}"
+        rf"|{a}"
+    )
+    return re.compile(rf"(?:\s+|\(|\)|\band\b|\bor\b|{test})+")
+
+
+def _attribute_step(predicate: str) -> str:
+    """Return `[p]`, or `/@a[p']/parent::*` when `p` only tests attribute `a`.
+
+    Such a test (has_class, `contains(@class, '…')`, `@id='…'`, joined by and/or) is false
+    where the attribute is absent, so it can run on the few such attributes rather than on
+    every element; the parents come back in document order, each once.
+    """
+    names = {m[1] for m in _ATTRIBUTE.finditer(predicate)}
+    if len(names) != 1 or any("@" in literal for literal in re.findall(_LITERAL, predicate)):
+        return f"[{descendant_form(predicate)}]"
+    name = names.pop()
+    if not _attribute_predicate(name).fullmatch(predicate):
+        return f"[{descendant_form(predicate)}]"
+    own = re.sub(rf"@{re.escape(name)}(?![\w.\-])", ".", predicate)
+    return f"/@{name}[{own}]/parent::*"
+
+
+def descendant_form(xpath: str) -> str:
+    """Return `xpath` with each `//x[p]` whose predicates ignore position as `/descendant::x[p]`."""
+    out: list[str] = []
+    i = 0
+    while i < len(xpath):
+        c = xpath[i]
+        if c in "'\"":
+            end = _literal_end(xpath, i)
+            out.append(xpath[i:end])
+            i = end
+            continue
+        if xpath.startswith("//", i):
+            step = _NAME_STEP.match(xpath, i + 2)
+            if step:
+                end, predicates = step.end(), []
+                while end < len(xpath) and xpath[end] == "[":
+                    close = _predicate_end(xpath, end)
+                    predicates.append(xpath[end + 1 : close - 1])
+                    end = close
+                if predicates and not any(_may_be_positional(p) for p in predicates):
+                    out.append("/descendant::" + xpath[i + 2 : step.end()])
+                    out.append(_attribute_step(predicates[0]))
+                    out.extend(f"[{descendant_form(p)}]" for p in predicates[1:])
+                    i = end
+                    continue
+            out.append("//")
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 RESOURCE_KINDS = ("src", "script", "href", "content", "name")
@@ -513,8 +666,12 @@ def select(el: etree._Element, xpath: str) -> list[Any]:
     alternatives = _NEEDS.get(xpath)
     if alternatives is not None:
         marks = getattr(_marks, "last", None)
-        if marks is not None and marks.doc is el and not any(marks.has(*a) for a in alternatives):
-            return []
+        if marks is not None and marks.doc is el:
+            for kind, fragment in alternatives:
+                if marks.has(kind, fragment):
+                    break
+            else:
+                return []
     return compiled_xpath(xpath)(el)  # type: ignore[return-value]
 
 
@@ -544,9 +701,33 @@ def absolute_url(base: str, href: str | None) -> str | None:
     if not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:")):
         return None
     try:
-        return urldefrag(urljoin(base, href)).url
+        return join_url(base, href)
     except ValueError:
         return None
+
+
+# Characters `urlsplit`/`urlunsplit` give back as they are: no fragment, no params (`;`), no
+# whitespace or controls (removed), no brackets (IPv6 hosts, checked), nothing beyond ASCII.
+_PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~/:?=&%+,!$'()*@]*")
+_JOINED_SCHEMES = frozenset({"http", "https", "file"})
+
+
+def join_url(base: str, href: str) -> str:
+    """Return `urldefrag(urljoin(base, href)).url`, without parsing plain links twice.
+
+    An absolute `http(s)://host...` link and a root-relative `/path` link made of plain
+    characters (no dot segment, no empty query) come out of `urljoin` unchanged, or after the
+    base's scheme and host; anything else goes through `urljoin`. Raises ValueError as it does.
+    """
+    if base and href and _PLAIN_URL.fullmatch(href) and not href.endswith("?"):
+        parts = urlsplit(base)  # cached; raises for a base `urljoin` cannot read either
+        if href.startswith(("http://", "https://")):
+            if href[href.index("//") + 2 :][:1] not in ("", "/", "?"):
+                return href
+        elif href.startswith("/") and not href.startswith("//") and "/." not in href:
+            if parts.scheme in _JOINED_SCHEMES:
+                return f"{parts.scheme}://{parts.netloc}{href}"
+    return urldefrag(urljoin(base, href)).url
 
 
 def document_base(doc: etree._Element, url: str) -> str:

@@ -10,8 +10,9 @@ __all__ = ["find_doc_numbers", "normalize_doc_number"]
 # A number, then segments joined by "/" or "-": a year or a code of capitals ("QĐ", "UBND",
 # "QH13", "TTg"). Not preceded by anything that would make it part of a path, URL or decimal.
 _SEGMENT = r"(?:\d{4}(?![\w])|[A-ZĐ][A-Za-zĐđ0-9]{0,15}(?![\w]))"
+# `(?=\d)` first: the regex engine then tries the look-behind at digits only
 _DOC_NUMBER = re.compile(
-    r"(?<![\w/.:\-])(\d{1,5}[a-z]?)((?:\s?[/\-]\s?" + _SEGMENT + r")+)(?![/\-]?\w)"
+    r"(?=\d)(?<![\w/.:\-])(\d{1,5}[a-z]?)((?:\s?[/\-]\s?" + _SEGMENT + r")+)(?![/\-]?\w)"
 )
 _SPLIT = re.compile(r"\s*[/\-]\s*")
 _SPACES = re.compile(r"\s*([/\-])\s*")

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -317,8 +318,10 @@ def _ld_text(value: Any) -> str | None:
     return normalize_text(str(value)) if value else None
 
 
-def _link_density(el: etree._Element) -> float:
-    total = len(normalize_text(text_of(el)))
+def _link_density(el: etree._Element, total: int | None = None) -> float:
+    """Share of `el`'s text inside links; `total` is its normalised text length if known."""
+    if total is None:
+        total = len(normalize_text(text_of(el)))
     if not total:
         return 0.0
     links = sum(len(normalize_text(text_of(a))) for a in el.iter("a"))
@@ -367,7 +370,7 @@ def main_text_element(doc: etree._Element) -> etree._Element | None:
         parent = block.getparent()
         if parent is None:
             continue
-        if len(block.findall("br")) >= MIN_BR_LINES:
+        if len(list(islice(block.iterchildren("br"), MIN_BR_LINES))) >= MIN_BR_LINES:
             # text typed as lines between <br>: the block is its own container, each line a
             # paragraph that votes for it
             total, links = _own_lines(block)
@@ -376,10 +379,10 @@ def main_text_element(doc: etree._Element) -> etree._Element | None:
             continue
         if any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in block):
             continue
-        text = normalize_text(text_of(block))
-        if len(text) < MIN_TEXT_BLOCK:
+        size = len(normalize_text(text_of(block)))
+        if size < MIN_TEXT_BLOCK:
             continue
-        weight = len(text) * (1 - _link_density(block))
+        weight = size * (1 - _link_density(block, size))
         vote(parent, weight)
         vote(parent.getparent(), weight / 2)
     if not scores:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from itertools import islice
 from typing import Any
-from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
+from urllib.parse import SplitResult, parse_qs, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
-from scraper.parsers.base import needs, select
+from scraper.parsers.base import current_marks, join_url, needs, select
 from scraper.parsers.text import text_of
 
 __all__ = ["is_detail_url", "is_listing", "listing_links", "listing_record"]
@@ -66,14 +65,17 @@ def _site(netloc: str) -> str:
 
 def is_detail_url(url: str) -> bool:
     """Return True if `url` looks like an article or document page of a family we know."""
-    parts = urlsplit(url)
+    return _is_detail(urlsplit(url))
+
+
+def _is_detail(parts: SplitResult) -> bool:
     path = parts.path.lower()
     if EXCLUDED_EXTENSIONS.search(path):
         return False
     if path.endswith(".aspx"):
         query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
         return any(k in ASPX_ID_PARAMS and v and v[0].isdigit() for k, v in query.items())
-    query = parse_qs(parts.query)
+    query = parse_qs(parts.query) if parts.query else {}
     if "nv" in query and "op" in query:
         op = query["op"][0]
         if EXCLUDED_OPS.match(op):
@@ -91,7 +93,33 @@ def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
 
 def listing_links(doc: lxml.html.HtmlElement, url: str) -> list[str]:
     """Return the in-site article/document links of `doc`: absolute, in order, each once."""
-    return list(_iter_listing_links(doc, url))
+    return _links(doc, url).first(None)
+
+
+class _Links:
+    """The listing links of one page, resolved only as far as they have been asked for."""
+
+    def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
+        self.found: list[str] = []
+        self._rest: Iterator[str] | None = _iter_listing_links(doc, url)
+
+    def first(self, count: int | None) -> list[str]:
+        """Return the first `count` links (all of them for None)."""
+        while self._rest is not None and (count is None or len(self.found) < count):
+            link = next(self._rest, None)
+            if link is None:
+                self._rest = None
+            else:
+                self.found.append(link)
+        return self.found[:count]
+
+
+def _links(doc: lxml.html.HtmlElement, url: str) -> _Links:
+    """Return the `_Links` of `doc`, shared by `is_listing` and `listing_record` on one page."""
+    marks = current_marks(doc)
+    if marks is None:
+        return _Links(doc, url)
+    return marks.remember(("listing links", url), lambda: _Links(doc, url))  # type: ignore[no-any-return]
 
 
 _HREFS = etree.XPath("//a/@href", smart_strings=False)
@@ -110,7 +138,7 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
             continue
         seen.add(href)
         try:
-            absolute = urldefrag(urljoin(base, href)).url
+            absolute = join_url(base, href)
             parts = urlsplit(absolute)
         except ValueError:
             continue
@@ -118,7 +146,7 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
             continue
         if _site(parts.netloc) != site or absolute == url:
             continue
-        if absolute not in links and is_detail_url(absolute):
+        if absolute not in links and _is_detail(parts):
             links.add(absolute)
             yield absolute
 
@@ -145,12 +173,11 @@ def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
     home = HOME_PATHS.match(path) and not parse_qs(urlsplit(url).query).get("op")
     if home or LISTING_PATH.search(path) or _is_nukeviet(doc):
         # a home or listing page by its address or CMS: one article link is enough
-        return next(_iter_listing_links(doc, url), None) is not None
+        return bool(_links(doc, url).first(1))
     # otherwise many links and no article-sized text; the text is cheaper to measure
     if _largest_text_block(doc) >= MAX_LISTING_TEXT_BLOCK:
         return False
-    found = sum(1 for _ in islice(_iter_listing_links(doc, url), MIN_LISTING_LINKS))
-    return found >= MIN_LISTING_LINKS
+    return len(_links(doc, url).first(MIN_LISTING_LINKS)) >= MIN_LISTING_LINKS
 
 
 def listing_record(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:

@@ -30,7 +30,8 @@ CMS_NAME = "nukeviet_dispatch"
 
 # ---- selectors ---------------------------------------------------------------------------------
 
-FIELD_ROWS = "//tr[td[1][strong]]"
+# rows whose first cell holds a `<strong>` (`//tr[td[1][strong]]`), found from the few `<strong>`
+FIELD_ROWS = "//strong/parent::td[not(preceding-sibling::td)]/parent::tr"
 TITLE_META = ("og:title",)
 PAGE_TITLE = "//title"
 SITE_NAME_META = "og:site_name"

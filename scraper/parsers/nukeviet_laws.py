@@ -33,8 +33,8 @@ CMS_NAME = "nukeviet_laws"
 # ---- selectors ---------------------------------------------------------------------------------
 
 TITLE = (
-    # the class test first: it rules out almost every element, the tag test then runs on few
-    needs_class(f"//*[{has_class('lawh3')}][self::h1 or self::h2 or self::h3]", "lawh3"),
+    # the headings first (three name scans), the class test then runs on few elements
+    needs_class(f"(//h1 | //h2 | //h3)[{has_class('lawh3')}]", "lawh3"),
     needs_class(f"//*[{has_class('law-detail')}]//h1", "law-detail"),
 )
 ABSTRACT_AFTER_TITLE = "following-sibling::*[1][self::p]"

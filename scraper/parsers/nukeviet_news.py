@@ -45,9 +45,8 @@ NUKEVIET_MARKUP = (
 )
 NEWS_ARTICLE_TYPES = frozenset({"http://schema.org/NewsArticle", "https://schema.org/NewsArticle"})
 ARTICLE_ROOTS = (
-    # `[@itemtype]` first: the string comparisons then run on the few elements that have one
-    "//*[@itemtype][@itemtype='http://schema.org/NewsArticle' or "
-    "@itemtype='https://schema.org/NewsArticle']",
+    # one attribute tested: it runs on the few itemtype attributes (see base.descendant_form)
+    "//*[@itemtype='http://schema.org/NewsArticle' or @itemtype='https://schema.org/NewsArticle']",
     needs_class(f"//*[{has_class('newsdetail')}]", "newsdetail"),
     needs("//*[@id='news_detail']", ("id", "news_detail")),
     f"//*[{has_class('news_column')}][.//*[@id='news-bodyhtml' or {has_class('bodytext')}]]",
@@ -75,8 +74,10 @@ BODY = (
 )
 ATTACHMENT_LINKS = f"//*[{has_class('news-download-file')}]//a[@href][strong]"
 ATTACHMENT_LINKS_LOOSE = f"//*[{has_class('news-download-file')}]//a[@href]"
+# paragraphs with a `<strong>` child, found from the few `<strong>` up
 BYLINE_CANDIDATES = (
-    "//p[strong][not(ancestor::*[@id='news-bodyhtml'])][not(ancestor::*[@itemprop='articleBody'])]"
+    "//strong/parent::p[not(ancestor::*[@id='news-bodyhtml'])]"
+    "[not(ancestor::*[@itemprop='articleBody'])]"
 )
 BREADCRUMBS = (
     needs_class(f"//ul[{has_class('temp-breadcrumbs')}]/li", "temp-breadcrumbs"),

@@ -109,7 +109,9 @@ class Paragraph:
 
 _VISIBLE_TEXT = etree.XPath(
     "descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript"
-    " or ancestor::template)]"
+    " or ancestor::template)]",
+    smart_strings=False,  # joined at once: plain strings, no link back to their element
+    regexp=False,
 )
 
 
@@ -126,7 +128,9 @@ def normalize_text(s: str) -> str:
     """Return `s` in NFC with invisible characters dropped and whitespace collapsed."""
     if not s:
         return ""
-    s = _INVISIBLE.sub("", s)
+    # every invisible character is a control or format character: none is printable
+    if not s.isprintable():
+        s = _INVISIBLE.sub("", s)
     if not s.isascii():  # ASCII is already NFC
         s = unicodedata.normalize("NFC", s)
     return " ".join(s.split())
@@ -154,18 +158,6 @@ def fold_accents(s: str) -> str:
     return unicodedata.normalize("NFC", s.translate(_FOLD))
 
 
-def _is_bold(el: etree._Element, tag: str) -> bool:
-    return tag in BOLD_TAGS or bool(_BOLD_STYLE.search(el.get("style") or ""))
-
-
-def _is_right(el: etree._Element) -> bool:
-    if (el.get("align") or "").strip().lower() == "right":
-        return True
-    if "text-right" in (el.get("class") or "").split():
-        return True
-    return bool(_RIGHT_STYLE.search(el.get("style") or ""))
-
-
 def _is_data_table(table: etree._Element) -> bool:
     """Return True for a table of short cells (a schedule, a list), not a page-layout table."""
     if table.find(".//table") is not None:
@@ -179,57 +171,88 @@ def _is_data_table(table: etree._Element) -> bool:
 def _tokens(root: etree._Element) -> list[object]:
     """Flatten `root` into text chunks `(text, bold, right)` and break/cell markers, in order."""
     out: list[object] = []
+    append = out.append
     # entries: (node, closing, flags for the tail, flags for the node); flags are
     # (bold, right-aligned, inside a data table)
     start: _Flags = (False, False, False)
     stack: list[tuple[etree._Element, bool, _Flags, _Flags]] = [(root, False, start, start)]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, closing, outer, inner = stack.pop()
-        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        node, closing, outer, inner = pop()
+        raw = node.tag
+        tag = raw.lower() if isinstance(raw, str) else ""
         in_table = inner[2]
         if closing:
             if tag in ("tr", "table"):
-                out.append(_BREAK)
+                append(_BREAK)
             elif tag in CELL_TAGS:
                 if not in_table:
-                    out.append(_BREAK)
+                    append(_BREAK)
             elif tag in BLOCK_TAGS:
-                out.append((" ", *outer[:2]) if in_table else _BREAK)
-            if node is not root and node.tail:
-                out.append((node.tail, *outer[:2]))
+                append((" ", outer[0], outer[1]) if in_table else _BREAK)
+            if node is not root:
+                tail = node.tail
+                if tail:
+                    append((tail, outer[0], outer[1]))
             continue
         if not tag or tag in SKIPPED_TAGS:
-            if node is not root and node.tail:
-                out.append((node.tail, *outer[:2]))
+            if node is not root:
+                tail = node.tail
+                if tail:
+                    append((tail, outer[0], outer[1]))
             continue
         if tag == "table":
             in_table = _is_data_table(node)
-        flags = (inner[0] or _is_bold(node, tag), inner[1] or _is_right(node), in_table)
+        bold, right = inner[0], inner[1]
+        if not (bold and right) and node.attrib:
+            # bold by tag or style; right-aligned by align, class or style
+            style = node.get("style") or ""
+            bold = bold or tag in BOLD_TAGS or bool(_BOLD_STYLE.search(style))
+            right = right or _is_right_by(node.get("align"), node.get("class"), style)
+        else:
+            bold = bold or tag in BOLD_TAGS
+        flags = (bold, right, in_table)
         if tag in ("tr", "table"):
-            out.append(_BREAK)
+            append(_BREAK)
         elif tag in CELL_TAGS:
-            out.append(_CELL if in_table else _BREAK)
+            append(_CELL if in_table else _BREAK)
         elif tag in BLOCK_TAGS or tag == "br":
-            out.append((" ", *flags[:2]) if in_table else _BREAK)
-        if node.text:
-            out.append((node.text, *flags[:2]))
-        stack.append((node, True, outer, flags))
-        for child in reversed(node):
-            stack.append((child, False, flags, flags))
+            append((" ", bold, right) if in_table else _BREAK)
+        text = node.text
+        if text:
+            append((text, bold, right))
+        push((node, True, outer, flags))
+        if len(node):
+            for child in node[::-1]:
+                push((child, False, flags, flags))
     return out
 
 
-def _flush(line: list[object], result: list[Paragraph]) -> None:
-    cells: list[list[tuple[str, bool, bool]]] = [[]]
-    for token in line:
-        if token is _CELL:
-            cells.append([])
-        else:
-            cells[-1].append(token)  # type: ignore[arg-type]
+def _is_right_by(align: str | None, classes: str | None, style: str) -> bool:
+    if (align or "").strip().lower() == "right":
+        return True
+    if "text-right" in (classes or "").split():
+        return True
+    return bool(_RIGHT_STYLE.search(style))
+
+
+_Chunk = tuple[str, bool, bool]
+
+
+def _flush(cells: list[list[_Chunk]], result: list[Paragraph]) -> None:
+    """Append the paragraph of one line (its cells' chunks), if it has any text."""
     texts = []
     bold = right = True
     for cell in cells:
-        text = normalize_text("".join(chunk[0] for chunk in cell))
+        if len(cell) == 1:
+            # one chunk: one style (the common case, without the joins below)
+            chunk = cell[0]
+            text = normalize_text(chunk[0])
+            if text:
+                texts.append(text)
+                bold, right = bold and chunk[1], right and chunk[2]
+            continue
+        text = normalize_text("".join([chunk[0] for chunk in cell]))
         if not text:
             continue
         texts.append(text)
@@ -250,14 +273,21 @@ def _flush(line: list[object], result: list[Paragraph]) -> None:
 def styled_paragraphs(el: etree._Element) -> list[Paragraph]:
     """Return the block-level paragraphs of `el` in order, with their bold/right-aligned flags."""
     result: list[Paragraph] = []
-    line: list[object] = []
+    cell: list[_Chunk] = []
+    cells: list[list[_Chunk]] = [cell]  # the line being read, cell by cell
     for token in _tokens(el):
         if token is _BREAK:
-            _flush(line, result)
-            line = []
+            if cell or len(cells) > 1:  # an empty line makes no paragraph
+                _flush(cells, result)
+                cell = []
+                cells = [cell]
+        elif token is _CELL:
+            cell = []
+            cells.append(cell)
         else:
-            line.append(token)
-    _flush(line, result)
+            cell.append(token)  # type: ignore[arg-type]
+    if cell or len(cells) > 1:
+        _flush(cells, result)
     return result
 
 

@@ -106,9 +106,10 @@ TAG_LINKS = (
 SUMMARY_CLASSES = ("sapo", "summary", "lead", "tomtat", "description")
 """Class fragments of `SUMMARY_ELEMENTS`; without them (or `itemprop=description`) none match."""
 SUMMARY_ELEMENTS = (
-    "//*[contains(@class, 'sapo') or contains(@class, 'summary') or contains(@class, 'lead')"
-    " or contains(@class, 'tomtat') or contains(@class, 'description') or @itemprop='description']"
-    "[not(self::meta)]",
+    # the elements with such a class or itemprop, each attribute kind tested on its own nodes
+    "(//*[contains(@class, 'sapo') or contains(@class, 'summary') or contains(@class, 'lead')"
+    " or contains(@class, 'tomtat') or contains(@class, 'description')]"
+    " | //*[@itemprop='description'])[not(self::meta)]",
 )
 TIME_ELEMENTS = "//time[@datetime]"
 

@@ -1,0 +1,162 @@
+"""`govarchive parse` without click: what the command does, and its start-up fast path.
+
+`python -m search_cli parse FILE...` with no option runs `fast_parse` before click (and the
+command table) are imported; anything else goes through the click command, which runs the
+same `parse_sources`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ExitCode", "configure_logging", "fast_parse", "parse_sources"]
+
+QUIET_LOGGERS = ("scrapy", "twisted", "py.warnings", "filelock", "whoosh")
+DEFAULT_DATA = "data"
+DATA_ENV = "GOVARCHIVE_DATA"
+
+# Magic bytes of the files `parse` hands to attachment extraction instead of the page parsers.
+DOCUMENT_MAGIC = (b"%PDF-", b"\xd0\xcf\x11\xe0", b"PK\x03\x04", b"{\\rtf", b"\x89PNG",
+                  b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # fmt: skip
+
+
+class ExitCode(IntEnum):
+    """Exit codes that cron and systemd can act on."""
+
+    OK = 0
+    ERROR = 1
+    BAD_INPUT = 2
+    PARTIAL = 3  # some portals failed, the others were archived
+    LOCKED = 75  # EX_TEMPFAIL: another update holds the lock; try later
+
+
+def _quiet_libraries(record: logging.LogRecord) -> bool:
+    """Keep libraries' INFO lines (settings, stats dumps) for -v; ours and warnings stay."""
+    return record.levelno >= logging.WARNING or not record.name.startswith(QUIET_LOGGERS)
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log on stderr: DEBUG with -v, else INFO without the libraries' INFO lines."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_quiet_libraries)
+
+
+def _is_attachment(data: bytes) -> bool:
+    """Whether the bytes are a document file (PDF, Word, scan) rather than a web page."""
+    return data.startswith(DOCUMENT_MAGIC)
+
+
+def _attachment_record(url: str, data: bytes) -> dict[str, Any]:
+    """The extracted-text record of a PDF, DOCX, DOC or scanned image."""
+    from scraper.attachments import extract_attachment
+
+    result = extract_attachment(data, filename=url.rsplit("/", 1)[-1])
+    return {"url": url, "kind": "attachment", "file_kind": result.kind, **result.to_dict()}
+
+
+def _read_input(source: str) -> tuple[str, bytes]:
+    """Bytes of a saved file, or of a page fetched from a URL."""
+    if source.startswith(("http://", "https://")):
+        import urllib.request
+
+        from scraper.settings import USER_AGENT
+
+        request = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.geturl(), response.read()
+    path = Path(source)
+    return path.resolve().as_uri(), path.read_bytes()
+
+
+def parse_sources(
+    sources: Sequence[str],
+    original_url: str | None,
+    cms: str | None,
+    echo: Callable[[str], None],
+    echo_error: Callable[[str], None],
+) -> int:
+    """Print one JSON record per source with `echo`, one line per failure with `echo_error`.
+
+    Returns how many sources failed.
+    """
+    from scraper.parsers import ParseError, parse_page
+
+    failures = 0
+    for source in sources:
+        try:
+            url, data = _read_input(source)
+            if _is_attachment(data):
+                record = _attachment_record(original_url or url, data)
+            else:
+                record = parse_page(original_url or url, data, cms=cms)
+        except (OSError, ValueError, ParseError) as exc:
+            failures += 1
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            echo_error(f"Error: {source}: {reason}")
+            continue
+        echo(json.dumps(record, ensure_ascii=False))
+    return failures
+
+
+def _plain_call(argv: Sequence[str]) -> bool:
+    """Whether `argv` is `parse FILE...` with no option, as click would read it here."""
+    if len(argv) < 2 or argv[0] != "parse" or any(a.startswith("-") for a in argv[1:]):
+        return False
+    # click checks the --data directory (default or GOVARCHIVE_DATA) even for `parse`
+    data = os.environ.get(DATA_ENV) or DEFAULT_DATA
+    if os.path.exists(data) and (os.path.isfile(data) or not os.access(data, os.R_OK)):
+        return False
+    # click re-wraps a stdout whose encoding is ASCII
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        return codecs.lookup(encoding).name != "ascii"
+    except LookupError:
+        return False
+
+
+def fast_parse(argv: Sequence[str]) -> bool:
+    """Run `parse FILE...` without click when `argv` is that and nothing more; False if not.
+
+    Exits as the click command would (status 2 if any source failed).
+    """
+    if not _plain_call(argv):
+        return False
+    configure_logging(verbose=False)
+    out = sys.stdout
+
+    def echo(line: str) -> None:
+        out.write(line + "\n")
+
+    def echo_error(line: str) -> None:
+        import click  # an error line is printed exactly as the click command prints it
+
+        out.flush()
+        click.echo(line, err=True)
+
+    try:
+        failures = parse_sources(argv[1:], None, None, echo, echo_error)
+        out.flush()
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        # as click does when the reader has gone: no traceback, no flush at exit
+        sys.stdout = sys.stderr = open(os.devnull, "w")
+        sys.exit(1)
+    if failures:
+        sys.exit(ExitCode.BAD_INPUT)
+    return True

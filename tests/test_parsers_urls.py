@@ -1,0 +1,54 @@
+"""`join_url` resolves links exactly as `urldefrag(urljoin(base, href))` does."""
+
+from __future__ import annotations
+
+from urllib.parse import urldefrag, urljoin
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scraper.parsers.base import join_url
+
+BASES = [
+    "https://thanhpho.tayninh.gov.vn/tin-tuc/a-1.html",
+    "http://www.a.gov.vn:8080/vi/news/?op=x#top",
+    "HTTP://User@A.gov.vn/dir/",
+    "file:///work/pages/input.html",
+    "https://[::1]/x",
+    "http://[bad/x",
+    "ftp://a.vn/b",
+    "mailto:x@y.vn",
+    "",
+]
+PIECES = [
+    "http://", "https://", "HTTP://", "/", "//", ".", "..", "/./", "/../", "?", "#", ";", "a",
+    "b.html", "x=1", "&", "%20", " ", "\t", "\n", "[", "]", ":", "@", "~", "đ", "\\", "www.a.vn",
+    "a.gov.vn:80", "tin-tuc", "-", "_",
+]  # fmt: skip
+
+
+def _expected(base: str, href: str) -> str | type[ValueError]:
+    try:
+        return urldefrag(urljoin(base, href)).url
+    except ValueError:
+        return ValueError
+
+
+def _actual(base: str, href: str) -> str | type[ValueError]:
+    try:
+        return join_url(base, href)
+    except ValueError:
+        return ValueError
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(BASES), st.lists(st.sampled_from(PIECES), max_size=8))
+def test_join_url_is_urljoin(base: str, pieces: list[str]) -> None:
+    href = "".join(pieces)
+    assert _actual(base, href) == _expected(base, href)
+
+
+def test_join_url_plain_links() -> None:
+    base = "https://a.gov.vn/tin-tuc/x-1.html"
+    for href in ("/tin-tuc/b-2.html?x=1", "https://b.gov.vn", "http://a.gov.vn/p?", "/a/../b", "c"):
+        assert join_url(base, href) == urldefrag(urljoin(base, href)).url
