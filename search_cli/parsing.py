@@ -160,3 +160,11 @@ def fast_parse(argv: Sequence[str]) -> bool:
     if failures:
         sys.exit(ExitCode.BAD_INPUT)
     return True
+
+
+def run() -> None:
+    """The `govarchive` command: `parse FILE...` without click, anything else through click."""
+    if not fast_parse(sys.argv[1:]):
+        from search_cli.cli import main
+
+        main()
