@@ -225,3 +225,42 @@ class IndexWorker:
                 self.process.join()
             if self.process.exitcode not in (0, None):
                 self.errors.append(f"the index process exited with {self.process.exitcode}")
+
+
+class InlineIndexer:
+    """IndexWorker's interface, indexing in this process: `batch_size` records per commit."""
+
+    def __init__(self, index_dir: Path | str, batch_size: int = 500) -> None:
+        self.index_dir = Path(index_dir)
+        self.batch_size = batch_size
+        self.pending: list[dict[str, Any]] = []
+        self.indexed = 0
+        self.failed = 0
+        self.errors: list[str] = []
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Queue one record; index the batch when it is full."""
+        self.pending.append(record)
+        if len(self.pending) >= self.batch_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        from indexer.index import index_records
+
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        try:
+            self.indexed += index_records(self.index_dir, batch).indexed
+        except Exception as exc:  # counted and logged like the child's failures
+            self.failed += len(batch)
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+            logger.error("index: %d records not indexed: %s", len(batch), self.errors[-1])
+
+    def poll(self, timeout: float | None = None) -> str | None:
+        """Nothing to collect: failures are counted as they happen."""
+        return None
+
+    def close(self) -> None:
+        """Index what is left."""
+        self._flush()

@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from indexer.errors import IndexerError
-from indexer.worker import IndexWorker
+from indexer.worker import IndexWorker, InlineIndexer
 from scraper.record import RECORD_FIELDS, empty_record
 
 logger = logging.getLogger(__name__)
@@ -41,14 +41,21 @@ class IndexPipeline:
     The crawls of one process that share an index share one child (one writer, no lock waits).
     """
 
-    workers: ClassVar[dict[str, tuple[IndexWorker, int]]] = {}
+    workers: ClassVar[dict[str, tuple[IndexWorker | InlineIndexer, int]]] = {}
 
-    def __init__(self, index_dir: Path, batch_size: int, crawler: Crawler | None = None) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        batch_size: int,
+        crawler: Crawler | None = None,
+        in_process: bool = False,
+    ) -> None:
         self.index_dir = index_dir
         self.batch_size = batch_size
         self.crawler = crawler
         self.key = str(index_dir.resolve())
-        self.worker: IndexWorker | None = None
+        self.worker: IndexWorker | InlineIndexer | None = None
+        self.in_process = in_process
         self.reported_failures = 0
 
     @classmethod
@@ -65,7 +72,10 @@ class IndexPipeline:
         """Start the index's child process, or join the one this process already runs."""
         worker, users = self.workers.get(self.key, (None, 0))
         if worker is None:
-            worker = IndexWorker(self.index_dir, self.batch_size)
+            if self.in_process:
+                worker = InlineIndexer(self.index_dir, self.batch_size)
+            else:
+                worker = IndexWorker(self.index_dir, self.batch_size)
         self.workers[self.key] = (worker, users + 1)
         self.worker = worker
 
