@@ -217,3 +217,55 @@ def open_index_lock(index_dir: Path) -> Any:
     from indexer.index import open_index
 
     return open_index(index_dir).lock("WRITELOCK")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_to_the_whole_crawl_commits_every_emitted_record(
+    tmp_path: Path, signum: int
+) -> None:
+    """systemd's stop and a terminal's Ctrl-C reach every process of the group."""
+    import subprocess
+    import sys
+    from urllib.parse import urlsplit
+
+    from scraper.replica import ReplicaPortal
+    from scraper.replica.content import load_articles
+    from scraper.replica.faults import Fault, FaultPlan, wait_for
+    from tests.conftest import REPO
+    from tests.test_crawl import read_records
+    from tests.test_faults import write_registry
+    from tests.test_kill import alive, descendants
+
+    data = tmp_path / "data"
+    plan = FaultPlan()
+    with ReplicaPortal(faults=plan) as portal:
+        write_registry(data, portal.url)
+        articles = load_articles()
+        target = urlsplit(portal.article_url(articles[len(articles) // 2]["id"])).path
+        plan.add(target, Fault.slow(600.0))
+        crawl = subprocess.Popen(
+            [sys.executable, "-m", "search_cli", "--data", str(data), "crawl", "replica"],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, as under systemd or a terminal
+        )
+        try:
+            assert wait_for(lambda: plan.hits[target] > 0, 90), "the crawl reached the slow page"
+            time.sleep(1.0)
+            helpers = descendants(crawl.pid)
+            assert helpers, "the crawl runs worker processes"
+            os.killpg(crawl.pid, signum)
+            _, stderr = crawl.communicate(timeout=90)
+        finally:
+            if crawl.poll() is None:
+                os.killpg(crawl.pid, signal.SIGKILL)
+                crawl.wait()
+        plan.clear()
+    assert "shutdown" in stderr.decode("utf-8", "replace"), stderr[-2000:]
+    emitted = {r["url"] for r in read_records(data)}
+    assert emitted, "records were emitted before the stop"
+    with open_searcher(data / "index") as searcher:
+        indexed = {json.loads(f["record"])["url"] for f in searcher.documents()}
+    assert indexed == emitted, f"{len(emitted - indexed)} emitted records not indexed"
+    assert all(wait_for(lambda p=pid: not alive(p), 10) for pid in helpers), "workers ended"
