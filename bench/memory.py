@@ -124,6 +124,7 @@ def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
         process = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         peak_rss = peak_hwm = peak_tree_rss = peak_tree_pss = 0
         peak_workers = 0
+        worker_hwm: dict[int, int] = {}  # the kernel's own peak of each worker process
         samples = []
         timed_out = False
         try:
@@ -136,7 +137,11 @@ def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
                 peak_rss = max(peak_rss, status.get("VmRSS", 0))
                 peak_hwm = max(peak_hwm, status.get("VmHWM", 0))
                 tree = [process.pid, *descendants(process.pid)]
-                tree_rss = sum(proc_status(pid).get("VmRSS", 0) for pid in tree)
+                statuses = {pid: proc_status(pid) for pid in tree}
+                tree_rss = sum(status.get("VmRSS", 0) for status in statuses.values())
+                for pid, status in statuses.items():
+                    if pid != process.pid and status.get("VmHWM", 0) > worker_hwm.get(pid, 0):
+                        worker_hwm[pid] = status["VmHWM"]
                 peak_tree_rss = max(peak_tree_rss, tree_rss)
                 peak_tree_pss = max(peak_tree_pss, sum(pss(pid) for pid in tree))
                 peak_workers = max(peak_workers, len(tree) - 1)
@@ -163,6 +168,7 @@ def run(articles: int, data: Path, timeout: float) -> dict[str, Any]:
         "peak_tree_rss_mb": round(peak_tree_rss / 2**20, 1),
         "peak_tree_pss_mb": round(peak_tree_pss / 2**20, 1),
         "worker_processes": peak_workers,
+        "worker_vm_hwm_mb": sorted(round(v / 2**20, 1) for v in worker_hwm.values()),
         "crawl_process_peak_rss_mb": round(peak_rss / 2**20, 1),
         "crawl_process_vm_hwm_mb": round(peak_hwm / 2**20, 1),
         "ru_maxrss_children_mb": round(usage.ru_maxrss / 1024, 1),
