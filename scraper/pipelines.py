@@ -65,7 +65,10 @@ class IndexPipeline:
         if not index_dir:
             raise NotConfigured("GOVARCHIVE_INDEX_DIR not set")
         return cls(
-            Path(index_dir), crawler.settings.getint("GOVARCHIVE_INDEX_BATCH", 2000), crawler
+            Path(index_dir),
+            crawler.settings.getint("GOVARCHIVE_INDEX_BATCH", 2000),
+            crawler,
+            in_process=not crawler.settings.getbool("GOVARCHIVE_INDEX_PROCESS", True),
         )
 
     def open_spider(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from indexer.index import index_exists, open_searcher
-from indexer.worker import IndexWorker
+from indexer.worker import IndexWorker, InlineIndexer
 from scraper.parsers import ParseError, parse_page
 from scraper.record import empty_record
 from scraper.workers import CrawlWorkers, WorkerDied, WorkerProcess
@@ -269,3 +269,28 @@ def test_a_stop_signal_to_the_whole_crawl_commits_every_emitted_record(
         indexed = {json.loads(f["record"])["url"] for f in searcher.documents()}
     assert indexed == emitted, f"{len(emitted - indexed)} emitted records not indexed"
     assert all(wait_for(lambda p=pid: not alive(p), 10) for pid in helpers), "workers ended"
+
+
+@pytest.mark.parametrize(("setting", "kind"), [(True, IndexWorker), (False, InlineIndexer)])
+def test_the_index_process_setting_chooses_where_records_are_indexed(
+    tmp_path: Path, setting: bool, kind: type
+) -> None:
+    from scrapy.utils.test import get_crawler
+
+    from scraper.pipelines import IndexPipeline
+
+    crawler = get_crawler(
+        settings_dict={
+            "GOVARCHIVE_INDEX_DIR": str(tmp_path / "index"),
+            "GOVARCHIVE_INDEX_PROCESS": setting,
+        }
+    )
+    pipeline = IndexPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    try:
+        assert isinstance(pipeline.worker, kind)
+        pipeline.process_item(record(1))
+    finally:
+        pipeline.close_spider()
+    with open_searcher(tmp_path / "index") as searcher:
+        assert searcher.doc_count() == 1
