@@ -307,9 +307,7 @@ class IndexStream:
             self.stats.skipped += 1
             return
         url = record["url"]
-        if url in self.seen or len(self.seen) >= self.segment_docs:
-            # Whoosh cannot delete a document buffered in the same writer: commit first
-            # (also bounds the postings held in memory).
+        if self.due(record):
             self.commit(merge=url in self.seen)
         if self.writer is None:
             self.writer = _writer(self.ix, self.timeout, self.locked)
@@ -317,6 +315,16 @@ class IndexStream:
         self.seen.add(url)
         self.writer.update_document(**record_to_document(record))
         self.stats.indexed += 1
+
+    def due(self, record: dict[str, Any]) -> bool:
+        """Whether what was added must be committed before `record` is.
+
+        Whoosh cannot delete a document buffered in the same writer, so a repeated URL waits for
+        a commit; a full batch (`segment_docs`) does too, which bounds the postings held.
+        """
+        return self.writer is not None and (
+            record.get("url") in self.seen or len(self.seen) >= self.segment_docs
+        )
 
     def pending(self) -> int:
         """Records added since the last commit."""

@@ -111,11 +111,11 @@ def _serve(index_dir: str, batch_size: int, parent: int, jobs: Any, results: Any
         nonlocal stream
         try:
             if stream is None:
-                stream = IndexStream(create_or_open_index(index_dir), IndexStats())
-            if stream.writer is not None and (
-                record.get("url") in stream.seen or stream.pending() >= batch_size
-            ):
-                commit()
+                stream = IndexStream(
+                    create_or_open_index(index_dir), IndexStats(), segment_docs=batch_size
+                )
+            if stream.due(record):
+                commit()  # here, not inside `stream.add`: every commit is reported
             stream.add(record)
         except Exception as exc:
             lost = 1
