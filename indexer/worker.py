@@ -33,6 +33,8 @@ COMMIT_INTERVAL = 10.0  # seconds a batch may stay open (and the write lock held
 CHUNK = 25  # records per message: one pickle and one pipe write for many records
 QUEUED_CHUNKS = 40  # then the crawl waits for the index: memory stays bounded
 PR_SET_PDEATHSIG = 1
+PR_SET_NAME = 15
+PROCESS_NAME = "govarchive-idx"
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -43,6 +45,16 @@ def die_with_parent() -> None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def set_process_name(name: str) -> None:
+    """Name this process in `ps -o comm`, `top` and /proc/PID/comm (Linux; 15 bytes kept)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
     except (OSError, AttributeError):
         pass
 
@@ -87,6 +99,7 @@ def _serve(index_dir: str, batch_size: int, parent: int, jobs: Any, results: Any
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
     ignore_stop_signals()
+    set_process_name(PROCESS_NAME)
     from indexer.index import IndexStats, IndexStream, create_or_open_index
 
     stream: IndexStream | None = None

@@ -87,6 +87,7 @@ class WorkerProcess:
                     "scraper.workers",
                     str(os.getpid()),
                     level,
+                    self.name,  # unused by the worker: names it in `ps`
                     stdin=asyncio.subprocess.PIPE,
                     stdout=asyncio.subprocess.PIPE,
                     limit=STREAM_LIMIT,

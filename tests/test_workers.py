@@ -136,6 +136,30 @@ def test_workers_ignore_sigterm_and_end_when_the_crawl_closes_them() -> None:
     assert gone(asyncio.run(run()))
 
 
+@pytest.mark.skipif(not Path("/proc/self/comm").exists(), reason="needs Linux /proc")
+def test_the_crawl_processes_say_what_they_are_in_ps(tmp_path: Path) -> None:
+    url, body = fixture_page("nukeviet_egov_seed")
+
+    async def run() -> bytes:
+        worker = WorkerProcess("parser")
+        await worker.call("parse", url, body, None, None)
+        assert worker.process is not None
+        cmdline = Path(f"/proc/{worker.process.pid}/cmdline").read_bytes()
+        await worker.close()
+        return cmdline
+
+    assert asyncio.run(run()).split(b"\0")[-2:] == [b"parser", b""]
+    index = IndexWorker(tmp_path / "index", batch_size=10)
+    index.add(record(1))
+    deadline = time.monotonic() + 10
+    comm = ""
+    while time.monotonic() < deadline and comm != "govarchive-idx":
+        comm = Path(f"/proc/{index.process.pid}/comm").read_text().strip()
+        time.sleep(0.02)
+    index.close()
+    assert comm == "govarchive-idx"
+
+
 def record(n: int) -> dict:
     """A small article record."""
     return empty_record(
