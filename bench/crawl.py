@@ -24,6 +24,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from memory import generated_content  # noqa: E402
+from memory import descendants, generated_content  # noqa: E402
 
 from scraper.replica import ReplicaPortal  # noqa: E402
 
@@ -63,22 +64,71 @@ def stats_of(data: Path) -> dict[str, Any]:
     return json.loads(newest.read_text(encoding="utf-8"))
 
 
-CPU_SPENT: dict[str, float] = {}
+CPU_SPENT: dict[str, Any] = {}
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+def process_role(pid: int, root: int) -> str:
+    """What a process of the crawl is: crawl, index, parser, attachment, ocr (or its name)."""
+    if pid == root:
+        return "crawl"
+    try:
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "other"
+    if comm == "govarchive-idx":
+        return "index"
+    if b"scraper.workers" in argv and argv[-2:-1] in ([b"parser"], [b"attachment"]):
+        return argv[-2].decode()
+    return "ocr" if comm == "tesseract" else comm
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a live process (None once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def sample_roles(process: subprocess.Popen[bytes], into: dict[int, tuple[str, float]]) -> None:
+    """Until `process` ends, note every 0.1 s each of its processes' role and CPU so far."""
+    while process.poll() is None:
+        for pid in [process.pid, *descendants(process.pid)]:
+            cpu = process_cpu(pid)
+            if cpu is not None:
+                role = into[pid][0] if pid in into else process_role(pid, process.pid)
+                into[pid] = (role, cpu)
+        time.sleep(0.1)
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> float:
     """Run a command; its wall time in seconds (it must succeed).
 
     CPU_SPENT then holds the CPU seconds of the command's processes ("child") and of this
-    process, which serves the replica ("replica"), over the run.
+    process, which serves the replica ("replica"), over the run, and "by_process": the child's
+    CPU per process role as last sampled (up to 0.1 s of each process's end is not seen).
     """
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    subprocess.run(
-        cmd, check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    process = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
+    seen: dict[int, tuple[str, float]] = {}
+    sampler = threading.Thread(target=sample_roles, args=(process, seen), daemon=True)
+    sampler.start()
+    _, err = process.communicate()
+    sampler.join()
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, cmd, stderr=err)
     wall = time.perf_counter() - started
+    by_role: dict[str, float] = {}
+    for role, cpu in seen.values():
+        by_role[role] = round(by_role.get(role, 0.0) + cpu, 2)
+    CPU_SPENT["by_process"] = by_role
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     own_after = resource.getrusage(resource.RUSAGE_SELF)
     CPU_SPENT["child"] = round(
@@ -113,7 +163,12 @@ def run(articles: int, rounds: int, work: Path) -> dict[str, Any]:
             urls = work / "urls.json"
             urls.write_text(json.dumps([portal.url + p for p in fetched if p != "/robots.txt"]))
             env = {**os.environ, "BARE_URLS": str(urls)}
-            bare_s = timed([sys.executable, "-m", "scrapy", "runspider", str(spider)], env=env)
+            env.pop("SCRAPY_SETTINGS_MODULE", None)
+            # Outside the repository: no scrapy.cfg, so none of govarchive's settings (WARC
+            # capture, middlewares, pipelines) apply; Scrapy's defaults and the spider's own.
+            bare_s = timed(
+                [sys.executable, "-m", "scrapy", "runspider", str(spider)], env=env, cwd=work
+            )
             bare_cpu = dict(CPU_SPENT)
             before = len(portal.requests)
             update_s = timed(govarchive(data, "update", portal.url))
