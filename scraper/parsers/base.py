@@ -360,6 +360,7 @@ class PageMarks:
     def __init__(self, doc: etree._Element) -> None:
         self.doc = doc
         self._matches: dict[str, bool] = {}
+        self.selected: dict[str, Any] = {}
         self._memo: dict[Any, Any] = {}
 
     @functools.cached_property
@@ -662,17 +663,25 @@ def needs_class(xpath: str, *fragments: str) -> str:
 
 
 def select(el: etree._Element, xpath: str) -> list[Any]:
-    """Return `el.xpath(xpath)`, compiling each selector once per process."""
-    alternatives = _NEEDS.get(xpath)
-    if alternatives is not None:
-        marks = getattr(_marks, "last", None)
-        if marks is not None and marks.doc is el:
+    """Return `el.xpath(xpath)`, compiling each selector once per process.
+
+    On the page being parsed, a selector from the document element is evaluated once: the
+    detection and the parser of a family ask for the same elements.
+    """
+    marks = getattr(_marks, "last", None)
+    if marks is None or marks.doc is not el:
+        return compiled_xpath(xpath)(el)  # type: ignore[return-value]
+    found = marks.selected.get(xpath)
+    if found is None:
+        alternatives = _NEEDS.get(xpath)
+        if alternatives is not None:
             for kind, fragment in alternatives:
                 if marks.has(kind, fragment):
                     break
             else:
                 return []
-    return compiled_xpath(xpath)(el)  # type: ignore[return-value]
+        found = marks.selected[xpath] = compiled_xpath(xpath)(el)
+    return list(found) if isinstance(found, list) else found
 
 
 def first(doc: etree._Element, xpaths: Sequence[str]) -> etree._Element | None:
