@@ -316,8 +316,9 @@ def split_signature(
         line = normalize_text(line)
         if not line:
             continue
-        author = author or _author_label(line)
-        if not _author_label(line):
+        labelled = _author_label(line)
+        author = author or labelled
+        if not labelled:
             source = source or _source_label(line)
     body_author: str | None = None
     body_source: str | None = None
