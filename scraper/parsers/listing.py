@@ -28,6 +28,8 @@ DETAIL_PATH_PATTERNS: tuple[re.Pattern[str], ...] = (
     # baochinhphu / chinhphu.vn: /<slug>-115yyMMddHHmmssNNN.htm
     re.compile(r"-\d{12,}\.html?$"),
 )
+# all of them in one pattern: one search per link instead of one per pattern
+_DETAIL_PATH = re.compile("|".join(f"(?:{p.pattern})" for p in DETAIL_PATH_PATTERNS))
 # NukeViet without rewrite: index.php?nv=news&op=<category>/<alias>-<id>.html
 DETAIL_OP = re.compile(r"^(?:[^/]+/)?[^/]+-\d+(?:\.html?)?$")
 DETAIL_OP_MODULE = re.compile(r"^detail/[^/]+/?$")
@@ -83,7 +85,7 @@ def _is_detail(parts: SplitResult) -> bool:
         return bool(DETAIL_OP.match(op) or DETAIL_OP_MODULE.match(op))
     if EXCLUDED_PATH.search(path):
         return False
-    return any(p.search(path) for p in DETAIL_PATH_PATTERNS)
+    return _DETAIL_PATH.search(path) is not None
 
 
 def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
