@@ -364,8 +364,15 @@ def main_text_element(doc: etree._Element) -> etree._Element | None:
         if el is not None:
             scores[el] = scores.get(el, 0.0) + weight
 
+    # the blocks inside nav, header, ...: one walk down from each rather than up from each block
+    if any(a.tag in NOT_MAIN_TEXT for a in root.iterancestors()):
+        return None
+    excluded: set[etree._Element] = set()
+    for chrome in root.iter(*NOT_MAIN_TEXT):
+        if chrome not in excluded:
+            excluded.update(chrome.iterdescendants())
     for block in root.iter("p", "div", "td", "pre", "blockquote"):
-        if any(a.tag in NOT_MAIN_TEXT for a in block.iterancestors()):
+        if block in excluded:
             continue
         parent = block.getparent()
         if parent is None:
