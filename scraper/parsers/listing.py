@@ -28,8 +28,14 @@ DETAIL_PATH_PATTERNS: tuple[re.Pattern[str], ...] = (
     # baochinhphu / chinhphu.vn: /<slug>-115yyMMddHHmmssNNN.htm
     re.compile(r"-\d{12,}\.html?$"),
 )
-# all of them in one pattern: one search per link instead of one per pattern
-_DETAIL_PATH = re.compile("|".join(f"(?:{p.pattern})" for p in DETAIL_PATH_PATTERNS))
+# The same tests in two searches: the patterns anchored at the start (tried at the start
+# only), then the others (the regex engine skips to the characters they can start with).
+_DETAIL_PATH_START = re.compile(
+    "^(?:" + "|".join(p.pattern[1:] for p in DETAIL_PATH_PATTERNS if p.pattern[0] == "^") + ")"
+)
+_DETAIL_PATH_ANYWHERE = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in DETAIL_PATH_PATTERNS if p.pattern[0] != "^")
+)
 # NukeViet without rewrite: index.php?nv=news&op=<category>/<alias>-<id>.html
 DETAIL_OP = re.compile(r"^(?:[^/]+/)?[^/]+-\d+(?:\.html?)?$")
 DETAIL_OP_MODULE = re.compile(r"^detail/[^/]+/?$")
@@ -85,7 +91,7 @@ def _is_detail(parts: SplitResult) -> bool:
         return bool(DETAIL_OP.match(op) or DETAIL_OP_MODULE.match(op))
     if EXCLUDED_PATH.search(path):
         return False
-    return _DETAIL_PATH.search(path) is not None
+    return bool(_DETAIL_PATH_START.match(path) or _DETAIL_PATH_ANYWHERE.search(path))
 
 
 def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
