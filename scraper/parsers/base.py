@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import SplitResult, urldefrag, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -727,7 +727,8 @@ def join_url(base: str, href: str) -> str:
 
     An absolute `http(s)://host...` link and a root-relative `/path` link made of plain
     characters (no dot segment, no empty query) come out of `urljoin` unchanged, or after the
-    base's scheme and host; anything else goes through `urljoin`. Raises ValueError as it does.
+    base's scheme and host; a plain relative-path link after the base's directory; anything
+    else goes through `urljoin`. Raises ValueError as it does.
     """
     if base and href and _PLAIN_URL.fullmatch(href) and not href.endswith("?"):
         parts = urlsplit(base)  # cached; raises for a base `urljoin` cannot read either
@@ -737,7 +738,31 @@ def join_url(base: str, href: str) -> str:
         elif href.startswith("/") and not href.startswith("//") and "/." not in href:
             if parts.scheme in _JOINED_SCHEMES:
                 return f"{parts.scheme}://{parts.netloc}{href}"
+        elif href[0] not in "?:" and ":" not in href:
+            joined = _join_relative(parts, href)
+            if joined is not None:
+                return joined
     return urldefrag(urljoin(base, href)).url
+
+
+def _join_relative(base: SplitResult, href: str) -> str | None:
+    """Return a plain relative-path link (`a/b.php?x=1`) joined to `base` as `urljoin` does.
+
+    None when `urljoin` would also drop or resolve segments: an empty, `.` or `..` segment in
+    the link or in the base's directory, or a base path with parameters (`;`).
+    """
+    if base.scheme not in ("http", "https") or not base.netloc or ";" in base.path:
+        return None
+    path, _, query = href.partition("?")
+    segments = path.split("/")
+    if "." in segments or ".." in segments or "" in segments[:-1]:
+        return None
+    directory = base.path[: base.path.rfind("/") + 1]
+    inner = directory.split("/")[1:-1]
+    if "" in inner or "." in inner or ".." in inner:
+        return None
+    joined = f"{base.scheme}://{base.netloc}{directory or '/'}{path}"
+    return f"{joined}?{query}" if query else joined
 
 
 def document_base(doc: etree._Element, url: str) -> str:
