@@ -83,7 +83,7 @@ def _is_detail(parts: SplitResult) -> bool:
     if path.endswith(".aspx"):
         query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
         return any(k in ASPX_ID_PARAMS and v and v[0].isdigit() for k, v in query.items())
-    query = parse_qs(parts.query) if parts.query else {}
+    query = parse_qs(parts.query) if _may_name_op(parts.query) else {}
     if "nv" in query and "op" in query:
         op = query["op"][0]
         if EXCLUDED_OPS.match(op):
@@ -92,6 +92,13 @@ def _is_detail(parts: SplitResult) -> bool:
     if EXCLUDED_PATH.search(path):
         return False
     return bool(_DETAIL_PATH_START.match(path) or _DETAIL_PATH_ANYWHERE.search(path))
+
+
+def _may_name_op(query: str) -> bool:
+    """Return False for a query string `parse_qs` cannot read as having both `nv` and `op`."""
+    # a name is its text up to "=" (a field without one, or with a blank value, is dropped);
+    # only a %-escape can spell a name differently
+    return "%" in query or ("nv=" in query and "op=" in query)
 
 
 def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
