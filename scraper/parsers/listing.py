@@ -154,7 +154,7 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
         seen.add(href)
         try:
             absolute = join_url(base, href)
-            parts = urlsplit(absolute)
+            parts = _split_joined(base, href, absolute)
         except ValueError:
             continue
         if parts.scheme in EXCLUDED_SCHEMES or parts.scheme not in ("http", "https"):
@@ -164,6 +164,24 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
         if absolute not in links and _is_detail(parts):
             links.add(absolute)
             yield absolute
+
+
+def _split_joined(base: str, href: str, absolute: str) -> SplitResult:
+    """Return `urlsplit(absolute)`, where `absolute` is `href` joined to `base`.
+
+    A root-relative link that came out as the base's scheme and host before it is split
+    without parsing: the host is the base's, the path and query are the link's.
+    """
+    if href[:1] == "/" and href[1:2] != "/" and "#" not in href:
+        parts = urlsplit(base)  # cached; joining did not raise, so neither does this
+        if (
+            parts.scheme in ("http", "https")
+            and parts.netloc
+            and absolute == f"{parts.scheme}://{parts.netloc}{href}"
+        ):
+            path, _, query = href.partition("?")
+            return SplitResult(parts.scheme, parts.netloc, path, query, "")
+    return urlsplit(absolute)
 
 
 def _is_nukeviet(doc: lxml.html.HtmlElement) -> bool:
