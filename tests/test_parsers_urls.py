@@ -18,12 +18,15 @@ BASES = [
     "http://[bad/x",
     "ftp://a.vn/b",
     "mailto:x@y.vn",
+    "http://a.gov.vn",
+    "http://a.gov.vn/x//y/./z;p",
+    "http://a.gov.vn/tintuc/chitiet.php?id=215",
     "",
 ]
 PIECES = [
     "http://", "https://", "HTTP://", "/", "//", ".", "..", "/./", "/../", "?", "#", ";", "a",
     "b.html", "x=1", "&", "%20", " ", "\t", "\n", "[", "]", ":", "@", "~", "đ", "\\", "www.a.vn",
-    "a.gov.vn:80", "tin-tuc", "-", "_",
+    "a.gov.vn:80", "tin-tuc", "-", "_", "danhsach.php", "?id=1",
 ]  # fmt: skip
 
 

@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import SplitResult, urldefrag, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -316,8 +316,9 @@ def split_signature(
         line = normalize_text(line)
         if not line:
             continue
-        author = author or _author_label(line)
-        if not _author_label(line):
+        labelled = _author_label(line)
+        author = author or labelled
+        if not labelled:
             source = source or _source_label(line)
     body_author: str | None = None
     body_source: str | None = None
@@ -360,6 +361,7 @@ class PageMarks:
     def __init__(self, doc: etree._Element) -> None:
         self.doc = doc
         self._matches: dict[str, bool] = {}
+        self.selected: dict[str, Any] = {}
         self._memo: dict[Any, Any] = {}
 
     @functools.cached_property
@@ -662,17 +664,25 @@ def needs_class(xpath: str, *fragments: str) -> str:
 
 
 def select(el: etree._Element, xpath: str) -> list[Any]:
-    """Return `el.xpath(xpath)`, compiling each selector once per process."""
-    alternatives = _NEEDS.get(xpath)
-    if alternatives is not None:
-        marks = getattr(_marks, "last", None)
-        if marks is not None and marks.doc is el:
+    """Return `el.xpath(xpath)`, compiling each selector once per process.
+
+    On the page being parsed, a selector from the document element is evaluated once: the
+    detection and the parser of a family ask for the same elements.
+    """
+    marks = getattr(_marks, "last", None)
+    if marks is None or marks.doc is not el:
+        return compiled_xpath(xpath)(el)  # type: ignore[return-value]
+    found = marks.selected.get(xpath)
+    if found is None:
+        alternatives = _NEEDS.get(xpath)
+        if alternatives is not None:
             for kind, fragment in alternatives:
                 if marks.has(kind, fragment):
                     break
             else:
                 return []
-    return compiled_xpath(xpath)(el)  # type: ignore[return-value]
+        found = marks.selected[xpath] = compiled_xpath(xpath)(el)
+    return list(found) if isinstance(found, list) else found
 
 
 def first(doc: etree._Element, xpaths: Sequence[str]) -> etree._Element | None:
@@ -717,7 +727,8 @@ def join_url(base: str, href: str) -> str:
 
     An absolute `http(s)://host...` link and a root-relative `/path` link made of plain
     characters (no dot segment, no empty query) come out of `urljoin` unchanged, or after the
-    base's scheme and host; anything else goes through `urljoin`. Raises ValueError as it does.
+    base's scheme and host; a plain relative-path link after the base's directory; anything
+    else goes through `urljoin`. Raises ValueError as it does.
     """
     if base and href and _PLAIN_URL.fullmatch(href) and not href.endswith("?"):
         parts = urlsplit(base)  # cached; raises for a base `urljoin` cannot read either
@@ -727,7 +738,31 @@ def join_url(base: str, href: str) -> str:
         elif href.startswith("/") and not href.startswith("//") and "/." not in href:
             if parts.scheme in _JOINED_SCHEMES:
                 return f"{parts.scheme}://{parts.netloc}{href}"
+        elif href[0] not in "?:" and ":" not in href:
+            joined = _join_relative(parts, href)
+            if joined is not None:
+                return joined
     return urldefrag(urljoin(base, href)).url
+
+
+def _join_relative(base: SplitResult, href: str) -> str | None:
+    """Return a plain relative-path link (`a/b.php?x=1`) joined to `base` as `urljoin` does.
+
+    None when `urljoin` would also drop or resolve segments: an empty, `.` or `..` segment in
+    the link or in the base's directory, or a base path with parameters (`;`).
+    """
+    if base.scheme not in ("http", "https") or not base.netloc or ";" in base.path:
+        return None
+    path, _, query = href.partition("?")
+    segments = path.split("/")
+    if "." in segments or ".." in segments or "" in segments[:-1]:
+        return None
+    directory = base.path[: base.path.rfind("/") + 1]
+    inner = directory.split("/")[1:-1]
+    if "" in inner or "." in inner or ".." in inner:
+        return None
+    joined = f"{base.scheme}://{base.netloc}{directory or '/'}{path}"
+    return f"{joined}?{query}" if query else joined
 
 
 def document_base(doc: etree._Element, url: str) -> str:

@@ -13,10 +13,11 @@ __all__ = ["DEFAULT_TZ", "find_dates", "parse_vietnamese_date"]
 DEFAULT_TZ = "+07:00"
 
 # Patterns run on accent-folded, lower-cased text ("Thứ ba" → "thu ba", "ngày" → "ngay").
-# `(?=\d)` first: the regex engine then tries the look-behind at digits only.
-_DMY = re.compile(r"(?=\d)(?<![\d/.\-])(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?![\d/]|[.\-]\d)")
+# A digit first, then the look-behind over it and the character before: a pattern that
+# starts with a character class lets the regex engine skip to the next digit in C.
+_DMY = re.compile(r"(\d(?<![\d/.\-]\d)\d?)([/.\-])(\d{1,2})\2(\d{4})(?![\d/]|[.\-]\d)")
 _YMD = re.compile(
-    r"(?=\d)(?<![\d/.\-])(\d{4})([\-/])(\d{1,2})\2(\d{1,2})"
+    r"(\d(?<![\d/.\-]\d)\d{3})([\-/])(\d{1,2})\2(\d{1,2})"
     r"(?:[t ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(z|[+\-]\d{2}:?\d{2})?)?(?![\d/])"
 )
 _WORDS = re.compile(r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s*(?:,\s*)?nam\s+(\d{4})(?!\d)")

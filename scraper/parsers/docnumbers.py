@@ -10,18 +10,29 @@ __all__ = ["find_doc_numbers", "normalize_doc_number"]
 # A number, then segments joined by "/" or "-": a year or a code of capitals ("QĐ", "UBND",
 # "QH13", "TTg"). Not preceded by anything that would make it part of a path, URL or decimal.
 _SEGMENT = r"(?:\d{4}(?![\w])|[A-ZĐ][A-Za-zĐđ0-9]{0,15}(?![\w]))"
-# `(?=\d)` first: the regex engine then tries the look-behind at digits only
+# A digit first, then the look-behind over it and the character before: a pattern that
+# starts with a character class lets the regex engine skip to the next digit in C.
 _DOC_NUMBER = re.compile(
-    r"(?=\d)(?<![\w/.:\-])(\d{1,5}[a-z]?)((?:\s?[/\-]\s?" + _SEGMENT + r")+)(?![/\-]?\w)"
+    r"(\d(?<![\w/.:\-]\d)\d{0,4}[a-z]?)((?:\s?[/\-]\s?" + _SEGMENT + r")+)(?![/\-]?\w)"
 )
 _SPLIT = re.compile(r"\s*[/\-]\s*")
 _SPACES = re.compile(r"\s*([/\-])\s*")
+_SPACE = re.compile(r"\s")
+
+
+def _squeeze(s: str) -> str:
+    """Return `s` without spaces around `/` and `-` (without a regex pass if it has none)."""
+    return _SPACES.sub(_separator, s) if _SPACE.search(s) else s
+
+
+def _separator(match: re.Match[str]) -> str:
+    return match[1]
 
 
 def normalize_doc_number(s: str) -> str:
     """Return `s` in NFC and upper case, without spaces around `/` and `-`."""
     s = unicodedata.normalize("NFC", s).strip().upper()
-    return _SPACES.sub(r"\1", s)
+    return _squeeze(s)
 
 
 def _is_code(segment: str) -> bool:
@@ -53,7 +64,7 @@ def find_doc_numbers(text: str | None) -> list[str]:
         number, tail = match[1], match[2]
         if not _valid(number, tail):
             continue
-        written = _SPACES.sub(r"\1", number + tail)
+        written = _squeeze(number + tail)
         found.setdefault(normalize_doc_number(written), written)
     return list(found.values())
 

@@ -364,8 +364,15 @@ def main_text_element(doc: etree._Element) -> etree._Element | None:
         if el is not None:
             scores[el] = scores.get(el, 0.0) + weight
 
+    # the blocks inside nav, header, ...: one walk down from each rather than up from each block
+    if any(a.tag in NOT_MAIN_TEXT for a in root.iterancestors()):
+        return None
+    excluded: set[etree._Element] = set()
+    for chrome in root.iter(*NOT_MAIN_TEXT):
+        if chrome not in excluded:
+            excluded.update(chrome.iterdescendants())
     for block in root.iter("p", "div", "td", "pre", "blockquote"):
-        if any(a.tag in NOT_MAIN_TEXT for a in block.iterancestors()):
+        if block in excluded:
             continue
         parent = block.getparent()
         if parent is None:
@@ -634,6 +641,22 @@ class GenericPage(ArticlePage):
 
 # "Hà Nội, ngày 27 tháng 11 năm 2015": the place and date line of a document's letterhead.
 PLACE_DATE = re.compile(r"[^,\n]{2,40},\s*ngay\s+\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+\d{4}")
+_DATE_AFTER_PLACE = re.compile(r",\s*ngay\s+\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+\d{4}")
+
+
+def _place_date(folded: str) -> str | None:
+    """Return `PLACE_DATE.search(folded)[0]`, found from the date rather than at every position.
+
+    The place cannot hold a comma, so it ends at the comma the date starts with and begins
+    after the comma or line break before it (at most 40 characters back, at least 2).
+    """
+    for date in _DATE_AFTER_PLACE.finditer(folded):
+        comma = date.start()
+        start = max(folded.rfind(",", 0, comma), folded.rfind("\n", 0, comma)) + 1
+        start = max(start, comma - 40)
+        if start <= comma - 2:
+            return folded[start : date.end()]
+    return None
 
 
 @per_page
@@ -711,8 +734,8 @@ class LabelledDocumentPage:
         if value:
             return value
         folded = fold_accents(self._full_text()).lower()
-        match = PLACE_DATE.search(folded)
-        return parse_vietnamese_date(match.group(0)) if match else None
+        line = _place_date(folded)
+        return parse_vietnamese_date(line) if line else None
 
     def effective(self) -> str | None:
         return parse_vietnamese_date(self.fields.get("effective"))

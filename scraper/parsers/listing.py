@@ -28,6 +28,14 @@ DETAIL_PATH_PATTERNS: tuple[re.Pattern[str], ...] = (
     # baochinhphu / chinhphu.vn: /<slug>-115yyMMddHHmmssNNN.htm
     re.compile(r"-\d{12,}\.html?$"),
 )
+# The same tests in two searches: the patterns anchored at the start (tried at the start
+# only), then the others (the regex engine skips to the characters they can start with).
+_DETAIL_PATH_START = re.compile(
+    "^(?:" + "|".join(p.pattern[1:] for p in DETAIL_PATH_PATTERNS if p.pattern[0] == "^") + ")"
+)
+_DETAIL_PATH_ANYWHERE = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in DETAIL_PATH_PATTERNS if p.pattern[0] != "^")
+)
 # NukeViet without rewrite: index.php?nv=news&op=<category>/<alias>-<id>.html
 DETAIL_OP = re.compile(r"^(?:[^/]+/)?[^/]+-\d+(?:\.html?)?$")
 DETAIL_OP_MODULE = re.compile(r"^detail/[^/]+/?$")
@@ -75,7 +83,7 @@ def _is_detail(parts: SplitResult) -> bool:
     if path.endswith(".aspx"):
         query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
         return any(k in ASPX_ID_PARAMS and v and v[0].isdigit() for k, v in query.items())
-    query = parse_qs(parts.query) if parts.query else {}
+    query = parse_qs(parts.query) if _may_name_op(parts.query) else {}
     if "nv" in query and "op" in query:
         op = query["op"][0]
         if EXCLUDED_OPS.match(op):
@@ -83,7 +91,14 @@ def _is_detail(parts: SplitResult) -> bool:
         return bool(DETAIL_OP.match(op) or DETAIL_OP_MODULE.match(op))
     if EXCLUDED_PATH.search(path):
         return False
-    return any(p.search(path) for p in DETAIL_PATH_PATTERNS)
+    return bool(_DETAIL_PATH_START.match(path) or _DETAIL_PATH_ANYWHERE.search(path))
+
+
+def _may_name_op(query: str) -> bool:
+    """Return False for a query string `parse_qs` cannot read as having both `nv` and `op`."""
+    # a name is its text up to "=" (a field without one, or with a blank value, is dropped);
+    # only a %-escape can spell a name differently
+    return "%" in query or ("nv=" in query and "op=" in query)
 
 
 def _base_url(doc: lxml.html.HtmlElement, url: str) -> str:
@@ -139,7 +154,7 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
         seen.add(href)
         try:
             absolute = join_url(base, href)
-            parts = urlsplit(absolute)
+            parts = _split_joined(base, href, absolute)
         except ValueError:
             continue
         if parts.scheme in EXCLUDED_SCHEMES or parts.scheme not in ("http", "https"):
@@ -149,6 +164,24 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
         if absolute not in links and _is_detail(parts):
             links.add(absolute)
             yield absolute
+
+
+def _split_joined(base: str, href: str, absolute: str) -> SplitResult:
+    """Return `urlsplit(absolute)`, where `absolute` is `href` joined to `base`.
+
+    A root-relative link that came out as the base's scheme and host before it is split
+    without parsing: the host is the base's, the path and query are the link's.
+    """
+    if href[:1] == "/" and href[1:2] != "/" and "#" not in href:
+        parts = urlsplit(base)  # cached; joining did not raise, so neither does this
+        if (
+            parts.scheme in ("http", "https")
+            and parts.netloc
+            and absolute == f"{parts.scheme}://{parts.netloc}{href}"
+        ):
+            path, _, query = href.partition("?")
+            return SplitResult(parts.scheme, parts.netloc, path, query, "")
+    return urlsplit(absolute)
 
 
 def _is_nukeviet(doc: lxml.html.HtmlElement) -> bool:

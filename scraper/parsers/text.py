@@ -172,17 +172,16 @@ def _tokens(root: etree._Element) -> list[object]:
     """Flatten `root` into text chunks `(text, bold, right)` and break/cell markers, in order."""
     out: list[object] = []
     append = out.append
-    # entries: (node, closing, flags for the tail, flags for the node); flags are
-    # (bold, right-aligned, inside a data table)
+    # entries: (node, its tag when closing it else None, flags for the tail, flags for the
+    # node); flags are (bold, right-aligned, inside a data table)
     start: _Flags = (False, False, False)
-    stack: list[tuple[etree._Element, bool, _Flags, _Flags]] = [(root, False, start, start)]
+    stack: list[tuple[etree._Element, str | None, _Flags, _Flags]] = [(root, None, start, start)]
     push, pop = stack.append, stack.pop
     while stack:
         node, closing, outer, inner = pop()
-        raw = node.tag
-        tag = raw.lower() if isinstance(raw, str) else ""
         in_table = inner[2]
-        if closing:
+        if closing is not None:
+            tag = closing
             if tag in ("tr", "table"):
                 append(_BREAK)
             elif tag in CELL_TAGS:
@@ -195,6 +194,8 @@ def _tokens(root: etree._Element) -> list[object]:
                 if tail:
                     append((tail, outer[0], outer[1]))
             continue
+        raw = node.tag
+        tag = raw.lower() if isinstance(raw, str) else ""
         if not tag or tag in SKIPPED_TAGS:
             if node is not root:
                 tail = node.tail
@@ -221,10 +222,10 @@ def _tokens(root: etree._Element) -> list[object]:
         text = node.text
         if text:
             append((text, bold, right))
-        push((node, True, outer, flags))
+        push((node, tag, outer, flags))
         if len(node):
             for child in node[::-1]:
-                push((child, False, flags, flags))
+                push((child, None, flags, flags))
     return out
 
 
