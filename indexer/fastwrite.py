@@ -26,6 +26,7 @@ from itertools import compress, repeat
 from operator import add, ge, sub
 from pathlib import Path
 from pickle import dumps
+from struct import Struct
 from typing import Any
 
 from whoosh import formats
@@ -51,6 +52,7 @@ BLOCK_POSTINGS = 1024
 _FREQ_BYTES = [pack_uint(i) for i in range(1024)]
 _SEP = "\x00"
 _TERMINFO = W3TermInfo._struct
+_FLOAT32 = Struct("f")
 _FLUSH_BYTES = 1 << 20
 _consume = deque(maxlen=0).extend  # runs an iterator of C calls (appends) to its end
 
@@ -287,6 +289,72 @@ def write_pool(fieldwriter: Any, schema: Any, pool: TermPool, pdr: Any, doccount
         fieldwriter.finish_field()
 
 
+def _block_values(values: list[bytes], fixed: int | None) -> Any:
+    """A block's values as W3PostingsWriter stores them for a format's fixed value size."""
+    if fixed is None or fixed < 0:
+        return tuple(values)
+    return None if fixed == 0 else b"".join(values)
+
+
+def _term_postings(
+    ids: Any,
+    weights: Any,
+    values: Any,
+    lengths: bytes | None,
+    limit: int,
+    compression: int,
+    fixed: int | None,
+) -> tuple[bytes, Any, float, int, int]:
+    """A posting list's bytes (magic, then blocks); total weight, max weight, min and max length
+    bytes. `values` None: the weights are frequencies, stored packed.
+
+    A block is `pack_int(±size)`, the pickled block info (postings, last docnum, max weight,
+    compression, min and max length bytes), then the pickled (docnum deltas, weights, values),
+    compressed from COMPRESS_MIN postings; the last block's size is negative.
+    """
+    count = len(ids)
+    parts = [WHOOSH3_HEADER_MAGIC]
+    total: Any = 0
+    maxweight = 0.0
+    minbyte = maxbyte = 0
+    for start in range(0, count, limit):
+        chunk = ids[start : start + limit] if count > limit else ids
+        chunk_weights = weights[start : start + limit] if count > limit else weights
+        size = len(chunk)
+        low, high = min(chunk_weights), max(chunk_weights)
+        if low != high:
+            mini_weights: Any = tuple(map(float, chunk_weights))
+        else:
+            mini_weights = None if high == 1 else float(high)
+        if values is None:
+            mini_values = _packed(chunk_weights)
+        else:
+            chunk_values = values[start : start + limit] if count > limit else values
+            mini_values = _block_values(chunk_values, fixed)
+        deltas = (chunk[0], *map(sub, chunk[1:], chunk))
+        data = dumps((deltas, mini_weights, mini_values), 2)
+        # zlib's setup costs more than it saves on a block of a few postings
+        comp = compression if size >= COMPRESS_MIN else 0
+        if comp:
+            data = zlib.compress(data, comp)
+        if lengths is None:
+            low_byte = high_byte = 0
+        else:
+            found = bytes(map(lengths.__getitem__, chunk))
+            low_byte, high_byte = min(found), max(found)
+            if not low_byte:
+                low_byte = min(found.replace(b"\0", b""), default=0)
+        info = dumps((size, chunk[-1], float(high), comp, low_byte, high_byte), 2)
+        blocksize = len(info) + len(data)
+        parts += (pack_int(blocksize if start + limit < count else -blocksize), info, data)
+        total += sum(chunk_weights)
+        maxweight = max(maxweight, float(high))
+        if low_byte and (not minbyte or low_byte < minbyte):
+            minbyte = low_byte
+        maxbyte = max(maxbyte, high_byte)
+    return b"".join(parts), total, maxweight, minbyte, maxbyte
+
+
 def _write_field(
     fieldwriter: Any,
     terms: dict[Any, Any],
@@ -296,12 +364,7 @@ def _write_field(
     fixed: int | None,
     check_order: bool,
 ) -> None:
-    """Write one field's terms: the bytes of W3PostingsWriter's blocks and OrderedHashWriter's rows.
-
-    A block is `pack_int(±size)`, the pickled block info (postings, last docnum, max weight,
-    compression, min and max length bytes), then the pickled (docnum deltas, weights, values),
-    compressed from COMPRESS_MIN postings; a term's blocks follow the codec's magic bytes.
-    """
+    """Write one field's terms: W3PostingsWriter's posting lists and OrderedHashWriter's rows."""
     postfile = fieldwriter._postfile
     tindex = fieldwriter._tindex
     compression = fieldwriter._postwriter._compression
@@ -319,72 +382,42 @@ def _write_field(
     key = b""
     for term in sorted(terms):  # code point order is UTF-8 byte order
         flat = terms[term]
-        ids = flat[0::stride]
-        weights = flat[1::stride]
-        raw = flat[2::3] if not freq else None
-        if check_order and len(ids) > 1 and any(map(ge, ids, ids[1:])):
-            order = sorted(range(len(ids)), key=ids.__getitem__)
-            ids = [ids[i] for i in order]
-            weights = [weights[i] for i in order]
-            raw = [raw[i] for i in order] if raw is not None else None
-        if raw is not None:
-            weights = array("f", weights)  # Whoosh keeps weights as 32-bit floats
-            values = list(filter(None, raw))
-        count = len(ids)
-        parts = [WHOOSH3_HEADER_MAGIC]
-        total = 0
-        maxweight = 0.0
-        minbyte = maxbyte = 0
-        for start in range(0, count, limit):
-            chunk = ids[start : start + limit] if count > limit else ids
-            chunk_weights = weights[start : start + limit] if count > limit else weights
-            size = len(chunk)
-            if size == 1:
-                deltas: tuple[int, ...] = (chunk[0],)
-                low = high = chunk_weights[0]
-            else:
-                deltas = (chunk[0], *map(sub, chunk[1:], chunk))
-                low, high = min(chunk_weights), max(chunk_weights)
-            if low != high:
-                mini_weights: Any = tuple(map(float, chunk_weights))
-            else:
-                mini_weights = None if high == 1 else float(high)
+        if len(flat) == stride:  # one posting (most terms): one block, never compressed
+            first = last = flat[0]
+            total = flat[1]
             if freq:
-                mini_values: Any = _packed(chunk_weights)
+                mini_values: Any = _freq(total)
             else:
-                chunk_values = values[start : start + limit] if count > limit else values
-                if fixed is None or fixed < 0:
-                    mini_values = tuple(chunk_values)
-                elif fixed == 0:
-                    mini_values = None
-                else:
-                    mini_values = b"".join(chunk_values)
-            data = dumps((deltas, mini_weights, mini_values), 2)
-            # zlib's setup costs more than it saves on a block of a few postings
-            comp = compression if size >= COMPRESS_MIN else 0
-            if comp:
-                data = zlib.compress(data, comp)
-            if lengths is None:
-                low_byte = high_byte = 0
-            elif size == 1:
-                low_byte = high_byte = lengths[chunk[0]]
-            else:
-                found = bytes(map(lengths.__getitem__, chunk))
-                low_byte, high_byte = min(found), max(found)
-                if not low_byte:
-                    low_byte = min(found.replace(b"\0", b""), default=0)
-            info = dumps((size, chunk[-1], float(high), comp, low_byte, high_byte), 2)
-            blocksize = len(info) + len(data)
-            parts += (pack_int(blocksize if start + limit < count else -blocksize), info, data)
-            total += sum(chunk_weights)
-            maxweight = max(maxweight, float(high))
-            if low_byte and (not minbyte or low_byte < minbyte):
-                minbyte = low_byte
-            maxbyte = max(maxbyte, high_byte)
-        postings = b"".join(parts)
+                if type(total) is not int:
+                    total = _FLOAT32.unpack(_FLOAT32.pack(total))[0]
+                mini_values = _block_values([flat[2]] if flat[2] else [], fixed)
+            maxweight = float(total)
+            minbyte = maxbyte = lengths[first] if lengths is not None else 0
+            data = dumps(((first,), None if total == 1 else maxweight, mini_values), 2)
+            info = dumps((1, first, maxweight, 0, minbyte, maxbyte), 2)
+            postings = WHOOSH3_HEADER_MAGIC + pack_int(-len(info) - len(data)) + info + data
+            maxweight = max(0.0, maxweight)
+            count = 1
+        else:
+            ids = flat[0::stride]
+            weights = flat[1::stride]
+            raw = flat[2::3] if not freq else None
+            if check_order and any(map(ge, ids, ids[1:])):
+                order = sorted(range(len(ids)), key=ids.__getitem__)
+                ids = [ids[i] for i in order]
+                weights = [weights[i] for i in order]
+                raw = [raw[i] for i in order] if raw is not None else None
+            values = None
+            if raw is not None:
+                weights = array("f", weights)  # Whoosh keeps weights as 32-bit floats
+                values = list(filter(None, raw))
+            postings, total, maxweight, minbyte, maxbyte = _term_postings(
+                ids, weights, values, lengths, limit, compression, fixed
+            )
+            first, last, count = ids[0], ids[-1], len(ids)
         postparts.append(postings)
         terminfo = (
-            _TERMINFO.pack(0, total, count, minbyte, maxbyte, maxweight, ids[0], ids[-1])
+            _TERMINFO.pack(0, total, count, minbyte, maxbyte, maxweight, first, last)
             + pack_long(postpos)
             + pack_int(len(postings))
         )
