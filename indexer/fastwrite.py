@@ -237,9 +237,8 @@ class TermPool:
                     for docnum, n in zip(flat[0::2], flat[1::2], strict=True):
                         yield fieldname, tbytes, docnum, float(n), _freq(n)
                 else:
-                    for docnum, weight, vbytes in zip(
-                        flat[0::3], flat[1::3], flat[2::3], strict=True
-                    ):
+                    weights = array("f", flat[1::3])  # Whoosh keeps weights as 32-bit floats
+                    for docnum, weight, vbytes in zip(flat[0::3], weights, flat[2::3], strict=True):
                         yield fieldname, tbytes, docnum, weight, vbytes or None
 
     def cleanup(self) -> None:
