@@ -109,6 +109,21 @@ def test_crawl_obeys_robots_and_skips_print_views(crawled: dict[str, Any]) -> No
     assert not [p for p in paths if "/print/" in p]
 
 
+def test_document_pages_are_fetched_before_other_pages() -> None:
+    from scraper.spiders.nukeviet import NukeVietSpider
+
+    spider = NukeVietSpider(url="http://127.0.0.1:8000/")
+    base = "http://127.0.0.1:8000"
+    document = f"{base}/van-ban/detail/chi-thi-so-05-ct-ubnd-110/"
+    dispatch = f"{base}/cong-van/detail/cong-van-so-45-cv-btgtu/"
+    article = f"{base}/tin-tuc/tin-tuc-su-kien/hoi-nghi-100046.html"
+    listing = f"{base}/tin-tuc/tin-tuc-su-kien/page-2/"
+    priority = {url: next(spider.follow(url)).priority for url in (document, dispatch)}
+    others = {url: next(spider.follow(url)).priority for url in (article, listing)}
+    assert min(priority.values()) > max(others.values())
+    assert list(spider.follow(document)) == []  # asked for once
+
+
 def test_search_without_accents_finds_the_seed(crawled: dict[str, Any]) -> None:
     for query in ("dai hoi", "đại hội", "tuyên truyền đại hội"):
         out = run_cli("search", query, "--format", "json", "--limit", "50", data=crawled["data"])

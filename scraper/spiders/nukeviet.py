@@ -21,6 +21,12 @@ from scraper.workers import CrawlWorkers
 
 ARTICLE_PATH = re.compile(r"/(?!page-\d+/?$)[\w.-]+-\d+(?:\.html?|/)$")
 PAGINATION_PATH = re.compile(r"/page-\d+/?$")
+# Detail pages of the laws and dispatch modules (directives, decisions, công văn) come before
+# everything else but their own attachments: they are what researchers look for first, and the
+# OCR of their scanned attachments, the slowest work of a crawl, then runs while pages are
+# still being fetched instead of after the last one.
+DOCUMENT_PATH = re.compile(r"/detail/[^/]+/?$")
+DOCUMENT_PRIORITY = 5
 # Pages that duplicate articles, act on the site, or never end.
 DENY_PATHS = (
     r"/print/",
@@ -199,7 +205,10 @@ class NukeVietSpider(scrapy.Spider):
         """A request for a URL this crawl has not asked for yet."""
         if url not in self.followed:
             self.followed.add(url)
-            yield scrapy.Request(url, callback=self.parse, errback=self.page_failed)
+            priority = DOCUMENT_PRIORITY if DOCUMENT_PATH.search(urlsplit(url).path) else 0
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.page_failed, priority=priority
+            )
 
     def page_failed(self, failure: Any) -> None:
         """Count and log a page given up (after retries); robots and trap refusals are not failures."""
