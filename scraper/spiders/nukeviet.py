@@ -65,6 +65,7 @@ LINK_HREF = re.compile(
 )
 BASE_HREF = re.compile(rb"""<base\s[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
 HTML_TYPES = (b"text/html", b"application/xhtml")
+_UNRESOLVED = object()
 
 
 def utc_stamp() -> str:
@@ -110,7 +111,7 @@ class NukeVietSpider(scrapy.Spider):
         self.recheck: set[str] = set()
         self.indexed: set[str] = set()
         self.followed: set[str] = set()
-        self.link_cache: dict[str, str | None] = {}
+        self.link_cache: dict[Any, str | None] = {}
         self._workers: CrawlWorkers | None = None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -227,23 +228,25 @@ class NukeVietSpider(scrapy.Spider):
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(base))
         if len(self.link_cache) > LINK_CACHE_SIZE:
             self.link_cache.clear()
+        cache = self.link_cache
         found: dict[str, None] = {}
-        for match in LINK_HREF.finditer(body):
-            raw = next((g for g in match.groups() if g is not None), b"")
-            href = raw.decode("utf-8", "replace").strip()
-            if "&" in href:
-                href = html.unescape(href)
-            # Menus and sidebars repeat on every page: an absolute or root-relative href
-            # resolves the same way wherever it appears.
-            if href.startswith("/") and not href.startswith("//"):
-                key = origin + href
-            elif href.startswith(("http://", "https://")):
-                key = href
+        # Each distinct href once (menus and sidebars repeat links), resolved once per crawl
+        # where it resolves the same way wherever it appears: absolute, or root-relative (per
+        # origin).
+        for groups in dict.fromkeys(LINK_HREF.findall(body)):
+            raw = groups[0] or groups[1] or groups[2]
+            if raw[:1] == b"/" and raw[1:2] != b"/":
+                key: Any = (origin, raw)
+            elif raw.startswith((b"http://", b"https://")):
+                key = raw
             else:
-                key = base + "\n" + href
-            if key not in self.link_cache:
-                self.link_cache[key] = self.resolve_link(base, href)
-            url = self.link_cache[key]
+                key = (base, raw)
+            url = cache.get(key, _UNRESOLVED)
+            if url is _UNRESOLVED:
+                href = raw.decode("utf-8", "replace").strip()
+                if "&" in href:
+                    href = html.unescape(href)
+                url = cache[key] = self.resolve_link(base, href)
             if url is not None:
                 found[url] = None
         return list(found)
