@@ -68,6 +68,9 @@ CPU_SPENT: dict[str, Any] = {}
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+ROLES = frozenset({"crawl", "index", "parser", "attachment", "ocr"})
+
+
 def process_role(pid: int, root: int) -> str:
     """What a process of the crawl is: crawl, index, parser, attachment, ocr (or its name)."""
     if pid == root:
@@ -99,7 +102,9 @@ def sample_roles(process: subprocess.Popen[bytes], into: dict[int, tuple[str, fl
         for pid in [process.pid, *descendants(process.pid)]:
             cpu = process_cpu(pid)
             if cpu is not None:
-                role = into[pid][0] if pid in into else process_role(pid, process.pid)
+                role = into[pid][0] if pid in into else ""
+                if role not in ROLES:  # a child seen between its fork and its exec: ask again
+                    role = process_role(pid, process.pid)
                 into[pid] = (role, cpu)
         time.sleep(0.1)
 
