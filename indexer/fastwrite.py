@@ -6,10 +6,8 @@ postings one call at a time while reading each document's field length back from
 ~20 µs of Python per posting, and a 400-syllable record has ~950 postings (folded, exact,
 bigram). Here a record's text is tokenised once with C-level string operations (one regex pass,
 `lower`, `translate`), each field's terms are counted with `Counter`, postings are appended to
-per-term arrays in memory by `map` over C methods (no per-posting Python loop), and a segment's
-posting lists and term-info rows are built as the bytes W3FieldWriter would write, without its
-~15 Python calls per term (`write_pool`). Non-text fields, merges of older segments and
-deletions still go through Whoosh.
+per-term arrays in memory, and a segment's posting lists are written block by block. Non-text
+fields, merges of older segments and deletions still go through Whoosh.
 """
 
 from __future__ import annotations
@@ -19,25 +17,21 @@ import multiprocessing
 import queue
 import shutil
 import traceback
-import zlib
 from array import array
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from hashlib import md5
-from itertools import compress, repeat
-from operator import add, ge, sub
+from itertools import pairwise, repeat
+from operator import add
 from pathlib import Path
 from pickle import dumps
-from struct import Struct
 from typing import Any
 
 from whoosh import formats
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import TEXT
-from whoosh.filedb.filetables import _lengths as _ROW_LENGTHS
-from whoosh.filedb.filetables import md5_hash
 from whoosh.index import TOC, FileIndex, clean_files
-from whoosh.system import IS_LITTLE, pack_int, pack_long, pack_uint, pack_ushort, unpack_uint
+from whoosh.system import IS_LITTLE, pack_uint, unpack_uint
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from indexer.analysis import BIGRAM_JOINER, FOLD_TABLE, WORD_RE, exact_word, fold_word, nfc
@@ -53,10 +47,6 @@ COMPRESS_MIN = 32
 BLOCK_POSTINGS = 1024
 _FREQ_BYTES = [pack_uint(i) for i in range(1024)]
 _SEP = "\x00"
-_TERMINFO = W3TermInfo._struct
-_FLOAT32 = Struct("f")
-_FLUSH_BYTES = 1 << 20
-_consume = deque(maxlen=0).extend  # runs an iterator of C calls (appends) to its end
 
 
 class VText(TEXT):
@@ -92,53 +82,42 @@ def _freq(n: int) -> bytes:
 _ONE_POSITION = [pack_uint(1) + dumps([p], 2) for p in range(4096)]
 
 
-def _one_position(p: int) -> bytes:
-    return _ONE_POSITION[p] if p < 4096 else pack_uint(1) + dumps([p], 2)
-
-
 def _encode_positions(poslist: list[int]) -> bytes:
     """Whoosh's Positions encoding: the count, then the pickled position deltas."""
     if len(poslist) == 1:
-        return _one_position(poslist[0])
-    deltas = [poslist[0], *map(sub, poslist[1:], poslist)]
+        p = poslist[0]
+        if p < 4096:
+            return _ONE_POSITION[p]
+        deltas = poslist
+    else:
+        deltas = [poslist[0], *(b - a for a, b in pairwise(poslist))]
     return pack_uint(len(deltas)) + dumps(deltas, 2)
 
 
-def _positions(tokens: list[str]) -> tuple[list[str], list[int], list[bytes]]:
-    """(terms, frequencies, encoded positions) of a token list, without a per-token Python loop."""
-    one = _ONE_POSITION.__getitem__ if len(tokens) <= len(_ONE_POSITION) else _one_position
+def _positions_items(tokens: list[str], boost: float) -> list[tuple[str, float, bytes]]:
+    """(term, weight, encoded positions) of a token list, mostly without a per-token loop."""
+    counts = Counter(tokens)
     last = dict(zip(tokens, range(len(tokens)), strict=True))
-    if len(last) == len(tokens):
-        return list(last), [1] * len(last), list(map(one, last.values()))
-    groups: defaultdict[str, list[int]] = defaultdict(list)
-    _consume(map(list.append, map(groups.__getitem__, tokens), range(len(tokens))))
-    poslists = list(groups.values())
-    counts = list(map(len, poslists))
-    values = list(map(one, last.values()))  # right for the terms seen once (same key order)
-    for i in compress(range(len(counts)), map((1).__lt__, counts)):
-        values[i] = _encode_positions(poslists[i])
-    return list(groups), counts, values
+    items: list[tuple[str, float, bytes]] = []
+    repeated: dict[str, list[int]] = {}
+    for token, n in counts.items():
+        if n == 1:
+            items.append((token, boost, _encode_positions([last[token]])))
+        else:
+            repeated[token] = []
+    if repeated:
+        for i, token in enumerate(tokens):
+            found = repeated.get(token)
+            if found is not None:
+                found.append(i)
+        items.extend((t, len(p) * boost, _encode_positions(p)) for t, p in repeated.items())
+    return items
 
 
-def _exact_counts(counts: dict[str, int]) -> dict[str, int]:
-    """Frequencies of lowercase words keyed by their exact (canonical tone) form, merged."""
-    words = list(counts)
-    exact = list(map(exact_word, words))
-    if exact == words:
-        return counts
-    merged = dict(zip(exact, counts.values(), strict=True))
-    if len(merged) == len(words):
-        return merged
-    merged = {}
-    for key, n in zip(exact, counts.values(), strict=True):
-        merged[key] = merged.get(key, 0) + n
-    return merged
-
-
-def field_postings(
+def field_terms(
     field: VText, value: str, memo: dict[int, tuple[list[str], list[str]]]
-) -> tuple[list[str], list[Any], list[bytes] | None, int]:
-    """Terms, weights (frequencies), value bytes (None: packed frequencies) of a VText value; length."""
+) -> tuple[Iterable[tuple[str, Any, bytes | None]], int]:
+    """(term, weight or frequency, value bytes or None) of each term of a VText value; length."""
     analysis = memo.get(id(value))
     if analysis is None:
         analysis = memo[id(value)] = analyze(value)
@@ -153,43 +132,38 @@ def field_postings(
     boost = field.format.field_boost
     if isinstance(field.format, formats.Positions):
         if kind == EXACT:
-            tokens = list(map(exact_word, tokens))
-        terms, counts, values = _positions(tokens)
-        weights = counts if boost == 1.0 else [n * boost for n in counts]
-        return terms, weights, values, len(tokens)
+            tokens = [exact_word(w) for w in tokens]
+        return _positions_items(tokens, boost), len(tokens)
     counts: dict[str, int] = Counter(tokens)
     if kind == EXACT:
-        counts = _exact_counts(counts)
-    freqs = list(counts.values())
-    if boost == 1.0:
-        return list(counts), freqs, None, len(tokens)
-    return list(counts), [n * boost for n in freqs], list(map(_freq, freqs)), len(tokens)
-
-
-def _new_pairs() -> array:
-    return array("I")
+        merged: dict[str, int] = {}
+        for word, n in counts.items():
+            key = exact_word(word)
+            merged[key] = merged.get(key, 0) + n
+        counts = merged
+    if boost == 1.0:  # weight = frequency and value = packed frequency: kept as one int
+        return [(t, n, None) for t, n in counts.items()], len(tokens)
+    return [(t, n * boost, _freq(n)) for t, n in counts.items()], len(tokens)
 
 
 class TermPool:
     """Postings of the segment being written, per field and term, in memory (no sort, no runs).
 
-    In `freq_fields` (frequency format, boost 1) a term's postings are one array of docnum,
-    frequency pairs, flattened; weights and packed values are derived when written. In other
-    fields they are one list of docnum, weight, value bytes triples, flattened.
+    A term's entry is (docnums, weights, values); in `freq_fields` (frequency format, boost 1)
+    it is (docnums, frequencies, None): weights and packed values are derived when written.
     """
 
     def __init__(self, freq_fields: Iterable[str] = (), text_fields: Iterable[str] = ()) -> None:
-        self.fields: dict[str, defaultdict[Any, Any]] = {}
+        self.fields: dict[str, dict[Any, tuple[array, array, list[bytes] | None]]] = {}
         self.fieldnames: set[str] = set()
         self.freq_fields = frozenset(freq_fields)
         self.text_fields = frozenset(text_fields)  # terms kept as str (encoded when written)
         self.merged: set[str] = set()  # fields with postings from merged segments
 
-    def _terms(self, fieldname: str) -> defaultdict[Any, Any]:
+    def _terms(self, fieldname: str) -> dict[Any, tuple[array, array, list[bytes] | None]]:
         terms = self.fields.get(fieldname)
         if terms is None:
-            factory = _new_pairs if fieldname in self.freq_fields else list
-            terms = self.fields[fieldname] = defaultdict(factory)
+            terms = self.fields[fieldname] = {}
             self.fieldnames.add(fieldname)
         return terms
 
@@ -197,61 +171,60 @@ class TermPool:
         """Add one Whoosh posting tuple (fieldname, term bytes, docnum, weight, value bytes)."""
         fieldname, tbytes, docnum, weight, vbytes = item
         self.merged.add(fieldname)
-        terms = self._terms(fieldname)
         term: str | bytes = tbytes.decode("utf-8") if fieldname in self.text_fields else tbytes
         if fieldname in self.freq_fields:
             freq = unpack_uint(vbytes)[0] if vbytes else round(weight)
-            terms[term].extend((docnum, freq))
+            self.add_terms(fieldname, docnum, [(term, freq, None)])
         else:
-            terms[term].extend((docnum, weight, vbytes))
+            self.add_terms(fieldname, docnum, [(term, weight, vbytes)])
 
-    def add_postings(
-        self,
-        fieldname: str,
-        docnum: int,
-        terms: list[Any],
-        weights: list[Any],
-        values: list[bytes] | None = None,
+    def add_terms(
+        self, fieldname: str, docnum: int, items: Iterable[tuple[str, Any, bytes | None]]
     ) -> None:
-        """Add one document's postings of one field (`values` None: packed frequencies)."""
-        slots = list(map(self._terms(fieldname).__getitem__, terms))
+        """Add one document's postings of one field (frequencies only in `freq_fields`)."""
+        terms = self._terms(fieldname)
+        get = terms.get
         if fieldname in self.freq_fields:
-            _consume(map(array.append, slots, repeat(docnum)))
-            _consume(map(array.append, slots, weights))
+            for term, freq, _ in items:
+                entry = get(term)
+                if entry is None:
+                    entry = terms[term] = (array("I"), array("I"), None)
+                entry[0].append(docnum)
+                entry[1].append(freq)
             return
-        if values is None:
-            values = list(map(_freq, weights))
-        _consume(map(list.append, slots, repeat(docnum)))
-        _consume(map(list.append, slots, weights))
-        _consume(map(list.append, slots, values))
+        for term, weight, vbytes in items:
+            entry = get(term)
+            if entry is None:
+                entry = terms[term] = (array("I"), array("f"), [])
+            entry[0].append(docnum)
+            entry[1].append(weight)
+            if vbytes:
+                entry[2].append(vbytes)
 
     def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
         """Every posting in Whoosh's order (field, term, docnum)."""
         for fieldname in sorted(self.fields):
             terms = self.fields[fieldname]
-            freq = fieldname in self.freq_fields
             for term in sorted(terms):
-                flat = terms[term]
+                ids, weights, values = terms[term]
                 tbytes = term.encode("utf-8") if isinstance(term, str) else term
-                if freq:
-                    for docnum, n in zip(flat[0::2], flat[1::2], strict=True):
-                        yield fieldname, tbytes, docnum, float(n), _freq(n)
-                else:
-                    weights = array("f", flat[1::3])  # Whoosh keeps weights as 32-bit floats
-                    for docnum, weight, vbytes in zip(flat[0::3], weights, flat[2::3], strict=True):
-                        yield fieldname, tbytes, docnum, weight, vbytes or None
+                for i, docnum in enumerate(ids):
+                    if values is None:
+                        yield fieldname, tbytes, docnum, float(weights[i]), _freq(weights[i])
+                    else:
+                        yield fieldname, tbytes, docnum, weights[i], values[i] if values else None
 
     def cleanup(self) -> None:
         """Drop the postings."""
         self.fields.clear()
 
 
-def _packed(freqs: Any) -> bytes:
+def _packed(freqs: array) -> bytes:
     """Frequencies as Whoosh's fixed-size values: big-endian unsigned ints, concatenated."""
-    packed = array("I", freqs)
     if IS_LITTLE:
-        packed.byteswap()
-    return packed.tobytes()
+        freqs = array("I", freqs)
+        freqs.byteswap()
+    return freqs.tobytes()
 
 
 def _length_bytes(pdr: Any, fieldname: str, doccount: int) -> bytes | None:
@@ -269,177 +242,50 @@ def _length_bytes(pdr: Any, fieldname: str, doccount: int) -> bytes | None:
     return raw + bytes(max(0, doccount - len(raw)))
 
 
-def _md5_hash(key: bytes) -> int:
-    return int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
-
-
 def write_pool(fieldwriter: Any, schema: Any, pool: TermPool, pdr: Any, doccount: int) -> None:
-    """Write a pool's posting lists and term infos as a W3FieldWriter would, whole blocks at a time."""
+    """Write a pool's posting lists through a W3FieldWriter, whole blocks at a time."""
     for fieldname in sorted(pool.fields):
-        field = schema[fieldname]
+        terms = pool.fields[fieldname]
         lengths = _length_bytes(pdr, fieldname, doccount) if pdr is not None else None
-        fieldwriter.start_field(fieldname, field)
-        _write_field(
-            fieldwriter,
-            pool.fields[fieldname],
-            lengths,
-            freq=fieldname in pool.freq_fields,
-            fixed=field.format.fixed_value_size(),
-            check_order=fieldname in pool.merged,
-        )
-        fieldwriter.finish_field()
-
-
-def _block_values(values: list[bytes], fixed: int | None) -> Any:
-    """A block's values as W3PostingsWriter stores them for a format's fixed value size."""
-    if fixed is None or fixed < 0:
-        return tuple(values)
-    return None if fixed == 0 else b"".join(values)
-
-
-def _term_postings(
-    ids: Any,
-    weights: Any,
-    values: Any,
-    lengths: bytes | None,
-    limit: int,
-    compression: int,
-    fixed: int | None,
-) -> tuple[bytes, Any, float, int, int]:
-    """A posting list's bytes (magic, then blocks); total weight, max weight, min and max length
-    bytes. `values` None: the weights are frequencies, stored packed.
-
-    A block is `pack_int(±size)`, the pickled block info (postings, last docnum, max weight,
-    compression, min and max length bytes), then the pickled (docnum deltas, weights, values),
-    compressed from COMPRESS_MIN postings; the last block's size is negative.
-    """
-    count = len(ids)
-    parts = [WHOOSH3_HEADER_MAGIC]
-    total: Any = 0
-    maxweight = 0.0
-    minbyte = maxbyte = 0
-    for start in range(0, count, limit):
-        chunk = ids[start : start + limit] if count > limit else ids
-        chunk_weights = weights[start : start + limit] if count > limit else weights
-        size = len(chunk)
-        low, high = min(chunk_weights), max(chunk_weights)
-        if low != high:
-            mini_weights: Any = tuple(map(float, chunk_weights))
-        else:
-            mini_weights = None if high == 1 else float(high)
-        if values is None:
-            mini_values = _packed(chunk_weights)
-        else:
-            chunk_values = values[start : start + limit] if count > limit else values
-            mini_values = _block_values(chunk_values, fixed)
-        deltas = (chunk[0], *map(sub, chunk[1:], chunk))
-        data = dumps((deltas, mini_weights, mini_values), 2)
-        # zlib's setup costs more than it saves on a block of a few postings
-        comp = compression if size >= COMPRESS_MIN else 0
-        if comp:
-            data = zlib.compress(data, comp)
-        if lengths is None:
-            low_byte = high_byte = 0
-        else:
-            found = bytes(map(lengths.__getitem__, chunk))
-            low_byte, high_byte = min(found), max(found)
-            if not low_byte:
-                low_byte = min(found.replace(b"\0", b""), default=0)
-        info = dumps((size, chunk[-1], float(high), comp, low_byte, high_byte), 2)
-        blocksize = len(info) + len(data)
-        parts += (pack_int(blocksize if start + limit < count else -blocksize), info, data)
-        total += sum(chunk_weights)
-        maxweight = max(maxweight, float(high))
-        if low_byte and (not minbyte or low_byte < minbyte):
-            minbyte = low_byte
-        maxbyte = max(maxbyte, high_byte)
-    return b"".join(parts), total, maxweight, minbyte, maxbyte
-
-
-def _write_field(
-    fieldwriter: Any,
-    terms: dict[Any, Any],
-    lengths: bytes | None,
-    *,
-    freq: bool,
-    fixed: int | None,
-    check_order: bool,
-) -> None:
-    """Write one field's terms: W3PostingsWriter's posting lists and OrderedHashWriter's rows."""
-    postfile = fieldwriter._postfile
-    tindex = fieldwriter._tindex
-    compression = fieldwriter._postwriter._compression
-    limit = max(fieldwriter._postwriter._blocklimit, BLOCK_POSTINGS)
-    hashfn = _md5_hash if tindex.hashfn is md5_hash else tindex.hashfn
-    buckets = tindex.buckets
-    fieldkey = pack_ushort(fieldwriter._fieldid)
-    stride = 2 if freq else 3
-    postpos = postfile.tell()
-    keypos = tindex.dbfile.tell()
-    postparts: list[bytes] = []
-    keyparts: list[bytes] = []
-    keypositions: list[int] = []
-    pending = 0
-    key = b""
-    for term in sorted(terms):  # code point order is UTF-8 byte order
-        flat = terms[term]
-        if len(flat) == stride:  # one posting (most terms): one block, never compressed
-            first = last = flat[0]
-            total = flat[1]
-            if freq:
-                mini_values: Any = _freq(total)
-            else:
-                if type(total) is not int:
-                    total = _FLOAT32.unpack(_FLOAT32.pack(total))[0]
-                mini_values = _block_values([flat[2]] if flat[2] else [], fixed)
-            maxweight = float(total)
-            minbyte = maxbyte = lengths[first] if lengths is not None else 0
-            data = dumps(((first,), None if total == 1 else maxweight, mini_values), 2)
-            info = dumps((1, first, maxweight, 0, minbyte, maxbyte), 2)
-            postings = WHOOSH3_HEADER_MAGIC + pack_int(-len(info) - len(data)) + info + data
-            maxweight = max(0.0, maxweight)
-            count = 1
-        else:
-            ids = flat[0::stride]
-            weights = flat[1::stride]
-            raw = flat[2::3] if not freq else None
-            if check_order and any(map(ge, ids, ids[1:])):
+        fieldwriter.start_field(fieldname, schema[fieldname])
+        pw = fieldwriter._postwriter
+        limit = max(pw._blocklimit, BLOCK_POSTINGS)
+        compression = pw._compression
+        check_order = fieldname in pool.merged  # merged postings: sort them if out of order
+        for term in sorted(terms):  # code point order is UTF-8 byte order
+            ids, weights, values = terms[term]
+            if check_order and len(ids) > 1 and any(a >= b for a, b in pairwise(ids)):
                 order = sorted(range(len(ids)), key=ids.__getitem__)
-                ids = [ids[i] for i in order]
-                weights = [weights[i] for i in order]
-                raw = [raw[i] for i in order] if raw is not None else None
-            values = None
-            if raw is not None:
-                weights = array("f", weights)  # Whoosh keeps weights as 32-bit floats
-                values = list(filter(None, raw))
-            postings, total, maxweight, minbyte, maxbyte = _term_postings(
-                ids, weights, values, lengths, limit, compression, fixed
-            )
-            first, last, count = ids[0], ids[-1], len(ids)
-        postparts.append(postings)
-        terminfo = (
-            _TERMINFO.pack(0, total, count, minbyte, maxbyte, maxweight, first, last)
-            + pack_long(postpos)
-            + pack_int(len(postings))
-        )
-        postpos += len(postings)
-        key = fieldkey + (term.encode("utf-8") if isinstance(term, str) else term)
-        row = _ROW_LENGTHS.pack(len(key), len(terminfo)) + key + terminfo
-        keyparts.append(row)
-        keypositions.append(keypos)
-        hashed = hashfn(key)
-        buckets[hashed & 255].append((hashed, keypos))
-        keypos += len(row)
-        pending += len(postings)
-        if pending > _FLUSH_BYTES:
-            postfile.write(b"".join(postparts))
-            postparts.clear()
-            pending = 0
-    postfile.write(b"".join(postparts))
-    tindex.dbfile.write(b"".join(keyparts))
-    tindex.index.extend(keypositions)
-    if key:
-        tindex.lastkey = key
+                ids = array("I", [ids[i] for i in order])
+                weights = array(weights.typecode, [weights[i] for i in order])
+                values = [values[i] for i in order] if values else values
+            fieldwriter.start_term(term.encode("utf-8") if isinstance(term, str) else term)
+            for start in range(0, len(ids), limit):
+                if start:
+                    pw._write_block()
+                chunk = ids[start : start + limit]
+                block_weights = weights[start : start + limit]
+                pw._ids = chunk
+                pw._maxweight = float(max(block_weights))
+                if values is None:  # frequencies
+                    pw._weights = array("f", block_weights)
+                    pw._values = [_packed(block_weights)]
+                else:
+                    pw._weights = block_weights
+                    pw._values = values[start : start + limit] if values else []
+                # zlib's setup costs more than it saves on a block of a few postings
+                pw._compression = compression if len(chunk) >= COMPRESS_MIN else 0
+                pw._minlength, pw._maxlength = None, 0
+                if lengths is not None:
+                    found = [lengths[d] for d in chunk]
+                    low = min(found)
+                    if not low:
+                        low = min((b for b in found if b), default=0)
+                    high = max(found)
+                    pw._minlength = byte_to_length(low) if low else None
+                    pw._maxlength = byte_to_length(high) if high else 0
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -494,8 +340,8 @@ class FastSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     if isinstance(field, VText):
-                        terms, weights, values, length = field_postings(field, value, memo)
-                        pool.add_postings(fieldname, docnum, terms, weights, values)
+                        items, length = field_terms(field, value, memo)
+                        pool.add_terms(fieldname, docnum, items)
                         if not field.scorable:
                             length = 0
                     else:
