@@ -640,12 +640,14 @@ class GenericPage(ArticlePage):
 # ---- legal documents with labelled fields ------------------------------------------------------
 
 # "Hà Nội, ngày 27 tháng 11 năm 2015": the place and date line of a document's letterhead.
-PLACE_DATE = re.compile(r"[^,\n]{2,40},\s*ngay\s+\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+\d{4}")
 _DATE_AFTER_PLACE = re.compile(r",\s*ngay\s+\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+\d{4}")
 
 
 def _place_date(folded: str) -> str | None:
-    """Return `PLACE_DATE.search(folded)[0]`, found from the date rather than at every position.
+    """Return the first place and date line of `folded` (accent-folded, lower case), or None.
+
+    The line is a place (2 to 40 characters, no comma or line break), a comma, then
+    "ngay D thang M nam YYYY"; it is searched from the date, not tried at every position.
 
     The place cannot hold a comma, so it ends at the comma the date starts with and begins
     after the comma or line break before it (at most 40 characters back, at least 2).
