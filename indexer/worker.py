@@ -38,25 +38,24 @@ PROCESS_NAME = "govarchive-idx"
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
-def die_with_parent() -> None:
-    """Have the kernel kill this process when its parent dies (Linux; elsewhere a no-op)."""
+def _prctl(option: int, argument: int | bytes) -> None:
+    """Linux's prctl(option, argument); elsewhere, or where it cannot be called, nothing."""
     if not sys.platform.startswith("linux"):
         return
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(option, argument, 0, 0, 0)
     except (OSError, AttributeError):
         pass
+
+
+def die_with_parent() -> None:
+    """Have the kernel kill this process when its parent dies (Linux; elsewhere a no-op)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def set_process_name(name: str) -> None:
     """Name this process in `ps -o comm`, `top` and /proc/PID/comm (Linux; 15 bytes kept)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+    _prctl(PR_SET_NAME, name.encode()[:15])
 
 
 def release_memory() -> None:
