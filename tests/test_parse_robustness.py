@@ -30,7 +30,8 @@ def parse_or_error(html: str | bytes, url: str = URL) -> dict[str, Any] | None:
     except ParseError as exc:
         assert str(exc) and "\n" not in str(exc)
         return None
-    assert isinstance(record, dict) and record["url"] == url
+    # a `file:` URL gives way to the address the page declares (tests/test_parsers_saved.py)
+    assert isinstance(record, dict) and (record["url"] == url or url[:5].lower() == "file:")
     return record
 
 

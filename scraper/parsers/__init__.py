@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from scraper.parsers.base import ParseError, load_html, page_marks
+from scraper.parsers.base import ParseError, declared_url, load_html, page_marks
 from scraper.parsers.listing import is_listing, listing_record
 from scraper.parsers.registry import FALLBACK, choose_parser, detects
 
@@ -25,10 +25,13 @@ def parse_page(
     """Return the record for one page, or `{"url", "kind": "listing", "links"}` for a listing.
 
     `cms` forces a parser family (module name, `CMS_NAME` or "nukeviet"); `encoding` is the
-    charset the server declared, used when the bytes are not valid UTF-8.
+    charset the server declared, used when the bytes are not valid UTF-8. A saved page given
+    by a local address (`file:` URL) takes the address it declares (canonical link, `og:url`).
     """
     doc = load_html(html, encoding=encoding)
     page_marks(doc)  # selectors of this page may now skip scans that cannot match
+    if url[:5].lower() == "file:":
+        url = declared_url(doc) or url
     parser = choose_parser(doc, url, cms)
     fallback = parser is None or parser.__name__.endswith(f".{FALLBACK}")
     if not fallback and cms:

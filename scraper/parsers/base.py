@@ -772,6 +772,27 @@ def document_base(doc: etree._Element, url: str) -> str:
     return absolute_url(url, str(base[0])) or url if base else url
 
 
+_CANONICAL_HREFS = etree.XPath(
+    "//link[contains(concat(' ', translate(normalize-space(@rel), 'CANONIL', 'canonil'), ' '),"
+    " ' canonical ')]/@href",
+    smart_strings=False,
+)
+
+
+def declared_url(doc: etree._Element) -> str | None:
+    """Return the address the page gives itself (`rel=canonical`, else `og:url`), if absolute."""
+    for value in (*_CANONICAL_HREFS(doc), meta_content(doc, "og:url")):
+        value = (value or "").strip()
+        if not value.lower().startswith(("http://", "https://")):
+            continue
+        try:
+            if urlsplit(value).netloc:
+                return urldefrag(value).url
+        except ValueError:
+            continue
+    return None
+
+
 def strip_site_name(title: str, site_name: str | None) -> str:
     """Return a `<title>` without its trailing " - Site name"."""
     if site_name and title.endswith(site_name):

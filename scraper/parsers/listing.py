@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import SplitResult, parse_qs, urljoin, urlsplit
+from urllib.parse import SplitResult, parse_qs, urldefrag, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -49,7 +49,6 @@ EXCLUDED_EXTENSIONS = re.compile(
     r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|7z|jpe?g|png|gif|bmp|svg|webp|mp[34]|avi|mov|"
     r"css|js|xml|json|txt|ico)$"
 )
-EXCLUDED_SCHEMES: frozenset[str] = frozenset({"mailto", "tel", "javascript", "data", "ftp"})
 EXCLUDED_OPS = re.compile(r"^(?:print|rss|search|tag|sendmail|savefile|download)(?:/|$)")
 NUKEVIET_GENERATOR = (
     "//meta[@name='generator'][starts-with(translate(@content, 'NUKEVIT', 'nukevit'), 'nukeviet')]"
@@ -141,9 +140,15 @@ _HREFS = etree.XPath("//a/@href", smart_strings=False)
 
 
 def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
-    """Yield what `listing_links` returns, one at a time (`is_listing` needs only a few)."""
+    """Yield what `listing_links` returns, one at a time (`is_listing` needs only a few).
+
+    A saved page with no web address (a `file:` URL, no `<base>`) has no site to compare
+    with: its absolute links count whatever their host, and its root-relative links are
+    given as the page wrote them.
+    """
     base = _base_url(doc, url)
-    site = _site(urlsplit(url).netloc)
+    origin = url if _on_web(url) else base
+    site = _site(urlsplit(origin).netloc) if _on_web(origin) else None
     links: set[str] = set()
     seen: set[str] = set()
     for href in _HREFS(doc):
@@ -153,13 +158,18 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
             continue
         seen.add(href)
         try:
-            absolute = join_url(base, href)
-            parts = _split_joined(base, href, absolute)
+            if site is None and href[:1] == "/" and href[1:2] != "/":
+                # nothing to join it to: the path from the site root, as the page wrote it
+                absolute = urldefrag(href).url
+                parts = urlsplit(absolute)
+            else:
+                absolute = join_url(base, href)
+                parts = _split_joined(base, href, absolute)
+                if parts.scheme not in ("http", "https"):
+                    continue
         except ValueError:
             continue
-        if parts.scheme in EXCLUDED_SCHEMES or parts.scheme not in ("http", "https"):
-            continue
-        if _site(parts.netloc) != site or absolute == url:
+        if (site is not None and _site(parts.netloc) != site) or absolute == url:
             continue
         if absolute not in links and _is_detail(parts):
             links.add(absolute)
@@ -198,13 +208,24 @@ def _largest_text_block(doc: lxml.html.HtmlElement) -> int:
     return max(sizes.values(), default=0)
 
 
+def _on_web(url: str) -> bool:
+    return url[:8].lower().startswith(("http://", "https://"))
+
+
 def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
-    """Return True if `doc` is a home, category or listing page rather than one item."""
-    if is_detail_url(url):
-        return False
-    path = urlsplit(url).path.lower()
-    home = HOME_PATHS.match(path) and not parse_qs(urlsplit(url).query).get("op")
-    if home or LISTING_PATH.search(path) or _is_nukeviet(doc):
+    """Return True if `doc` is a home, category or listing page rather than one item.
+
+    The address tells only for a page on the web: a saved file's name is not its path.
+    """
+    if _on_web(url):
+        if is_detail_url(url):
+            return False
+        path = urlsplit(url).path.lower()
+        home = HOME_PATHS.match(path) and not parse_qs(urlsplit(url).query).get("op")
+        listing_path = home or LISTING_PATH.search(path)
+    else:
+        listing_path = False
+    if listing_path or _is_nukeviet(doc):
         # a home or listing page by its address or CMS: one article link is enough
         return bool(_links(doc, url).first(1))
     # otherwise many links and no article-sized text; the text is cheaper to measure
