@@ -79,8 +79,9 @@ def _read_input(source: str) -> tuple[str, bytes]:
         request = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.geturl(), response.read()
-    path = Path(source)
-    return path.resolve().as_uri(), path.read_bytes()
+    with open(source, "rb") as file:
+        data = file.read()
+    return Path(os.path.abspath(source)).as_uri(), data
 
 
 def parse_sources(

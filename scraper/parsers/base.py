@@ -772,17 +772,18 @@ def document_base(doc: etree._Element, url: str) -> str:
     return absolute_url(url, str(base[0])) or url if base else url
 
 
-_CANONICAL_HREFS = etree.XPath(
-    "//link[contains(concat(' ', translate(normalize-space(@rel), 'CANONIL', 'canonil'), ' '),"
-    " ' canonical ')]/@href",
-    smart_strings=False,
-)
-
-
 def declared_url(doc: etree._Element) -> str | None:
     """Return the address the page gives itself (`rel=canonical`, else `og:url`), if absolute."""
-    for value in (*_CANONICAL_HREFS(doc), meta_content(doc, "og:url")):
-        value = (value or "").strip()
+    canonical: list[str] = []
+    og_url: list[str] = []
+    for el in doc.iter("link", "meta"):
+        if el.tag == "link":
+            if "canonical" in (el.get("rel") or "").lower().split():
+                canonical.append(el.get("href") or "")
+        elif el.get("property") == "og:url":
+            og_url.append(el.get("content") or "")
+    for value in (*canonical, *og_url):
+        value = value.strip()
         if not value.lower().startswith(("http://", "https://")):
             continue
         try:
