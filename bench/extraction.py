@@ -639,7 +639,7 @@ def report(args: argparse.Namespace) -> str:
         "option runs before click is imported; a saved page given as a file takes the address "
         "it declares (canonical link, `og:url`) and a saved listing with none is still read as "
         "a listing (the batch's three listings used to go through the generic article parser "
-        "at about 7 ms each). What is left, per warm page: `load_html` "
+        "at up to 7 ms each). What is left, per warm page: `load_html` "
         f"{steady['load_html']:.2f} ms of {steady['ours']:.2f} ms "
         f"({100 * steady['load_html'] / steady['ours']:.0f}%, libxml2's parse), the family "
         f"detection {steady['choose_parser']:.2f} ms, and Python walking the tree (paragraphs, "
