@@ -165,8 +165,9 @@ def demo(layout: DataLayout, serve: bool, port: int, query: str) -> None:
 def parse(sources: tuple[str, ...], original_url: str | None, cms: str | None) -> None:
     """Extract pages (saved files or URLs) and print one JSON record per line.
 
-    A saved file without --url takes the address the page declares (canonical link or
-    og:url); a saved listing with none gives its links as the page wrote them.
+    A saved file without --url takes the address it carries (the browser's "saved from url"
+    comment, else its canonical link or og:url); a saved listing with none gives its links
+    as the page wrote them.
 
     Example: govarchive parse saved/article.html --url https://example.gov.vn/tin-tuc/a-1.html
     """

@@ -76,6 +76,40 @@ def test_a_saved_listing_without_an_address_is_still_a_listing(name: str) -> Non
     assert len(missing) <= 1 and all("index.php?" in link for link in missing)
 
 
+def _saved_by_a_browser(name: str, folder: Path) -> Path:
+    """The fixture as Chrome's "Save as" writes it: a saved-from comment after the doctype."""
+    raw = _file(name).read_bytes()
+    url = _url(name)
+    comment = f"\n<!-- saved from url=({len(url):04d}){url} -->".encode()
+    end = raw.index(b">", raw.lower().index(b"<!doctype")) + 1 if b"<!DOCTYPE" in raw else 0
+    path = folder / f"{name}.html"
+    path.write_bytes(raw[:end] + comment + raw[end:])
+    return path
+
+
+@pytest.mark.parametrize("name", [*LISTINGS, "generic_bare", "sharepoint_vbpl_document"])
+def test_a_page_saved_by_a_browser_is_the_record_of_the_address_it_was_saved_from(
+    name: str, tmp_path: Path
+) -> None:
+    assert _canonical(name) is None  # the comment is all these pages say of their address
+    path = _saved_by_a_browser(name, tmp_path)
+    record = parse_page(path.as_uri(), path.read_bytes())
+    assert {k: v for k, v in record.items() if k not in PIPELINE_FIELDS} == {
+        k: v for k, v in _expected(name).items() if k not in PIPELINE_FIELDS
+    }
+
+
+def test_the_saved_from_address_comes_before_the_canonical_link(tmp_path: Path) -> None:
+    page = (
+        "<!DOCTYPE html>\n<!-- saved from url=(0049)https://thixa.tayninh.gov.vn/tin-tuc/bai-12.html -->"
+        '\n<html><head><link rel="canonical" href="https://thixa.tayninh.gov.vn/">'
+        "</head><body><h1>Tin</h1><p>Nội dung</p></body></html>"
+    )
+    assert declared_url(load_html(page)) == "https://thixa.tayninh.gov.vn/tin-tuc/bai-12.html"
+    local = "<!-- saved from url=(0014)about:internet -->\n<html><body><p>Tin</p></body></html>"
+    assert declared_url(load_html(local)) is None
+
+
 def test_a_crawled_page_keeps_the_address_it_was_fetched_from() -> None:
     name = WITH_CANONICAL[0]
     record = parse_page("https://mirror.example.vn/copy.html", _file(name).read_bytes())

@@ -26,7 +26,7 @@ def parse_page(
 
     `cms` forces a parser family (module name, `CMS_NAME` or "nukeviet"); `encoding` is the
     charset the server declared, used when the bytes are not valid UTF-8. A saved page given
-    by a local address (`file:` URL) takes the address it declares (canonical link, `og:url`).
+    by a local address (`file:` URL) takes the address it carries (`declared_url`).
     """
     doc = load_html(html, encoding=encoding)
     page_marks(doc)  # selectors of this page may now skip scans that cannot match

@@ -772,8 +772,22 @@ def document_base(doc: etree._Element, url: str) -> str:
     return absolute_url(url, str(base[0])) or url if base else url
 
 
+_SAVED_FROM = re.compile(r"^\s*saved from url=\(\s*\d+\s*\)\s*(\S+)\s*$", re.I)
+
+
+def _saved_from(doc: etree._Element) -> list[str]:
+    """The address in a browser's `<!-- saved from url=(0043)https://... -->` comment."""
+    head = doc.find("head")
+    comments = (
+        *doc.itersiblings(etree.Comment, preceding=True),
+        *doc.iterchildren(etree.Comment),
+        *(head.iterchildren(etree.Comment) if head is not None else ()),
+    )
+    return [m.group(1) for c in comments if (m := _SAVED_FROM.match(c.text or ""))]
+
+
 def declared_url(doc: etree._Element) -> str | None:
-    """Return the address the page gives itself (`rel=canonical`, else `og:url`), if absolute."""
+    """Return a saved page's own absolute address: saved-from comment, canonical, og:url."""
     canonical: list[str] = []
     og_url: list[str] = []
     for el in doc.iter("link", "meta"):
@@ -782,7 +796,7 @@ def declared_url(doc: etree._Element) -> str | None:
                 canonical.append(el.get("href") or "")
         elif el.get("property") == "og:url":
             og_url.append(el.get("content") or "")
-    for value in (*canonical, *og_url):
+    for value in (*_saved_from(doc), *canonical, *og_url):
         value = value.strip()
         if not value.lower().startswith(("http://", "https://")):
             continue
