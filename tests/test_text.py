@@ -6,6 +6,8 @@ import unicodedata
 
 import lxml.html
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from scraper.parsers.base import looks_like_name, split_signature
@@ -201,3 +203,25 @@ def test_invisible_characters_are_not_printable() -> None:
         hex(c) for c in range(0x110000) if _INVISIBLE.match(chr(c)) and chr(c).isprintable()
     ]
     assert normalize_text("a\u200bb\u00adc\x85d\ufeff e\u0301") == "abcd \u00e9"
+
+
+def test_whitespace_is_unprintable_but_the_space_and_nfc_makes_none() -> None:
+    # normalize_text returns printable text with single spaces as it is, stripped
+    assert [c for c in range(0x110000) if chr(c).isspace() and chr(c).isprintable()] == [0x20]
+    assert not [
+        hex(c)
+        for c in range(0x110000)
+        if chr(c).isprintable()
+        and any(x.isspace() for x in unicodedata.normalize("NFC", chr(c)).replace(" ", ""))
+    ]
+
+
+_SPACES_AND_MARKS = "  \t\n\u00a0\u2003\u3000\u200b\u0301\u0323ạĐ.xa"
+
+
+@given(st.text(alphabet=st.sampled_from(_SPACES_AND_MARKS), max_size=30) | st.text(max_size=30))
+def test_normalize_text_is_nfc_of_the_visible_text_with_whitespace_collapsed(text: str) -> None:
+    from scraper.parsers.text import _INVISIBLE
+
+    visible = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
+    assert normalize_text(text) == " ".join(visible.split())

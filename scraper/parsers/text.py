@@ -129,10 +129,15 @@ def normalize_text(s: str) -> str:
     if not s:
         return ""
     # every invisible character is a control or format character: none is printable
-    if not s.isprintable():
+    printable = s.isprintable()
+    if not printable:
         s = _INVISIBLE.sub("", s)
     if not s.isascii():  # ASCII is already NFC
         s = unicodedata.normalize("NFC", s)
+    if printable and "  " not in s:
+        # every whitespace character but the space is unprintable, and NFC makes none: the
+        # text's only whitespace is single spaces (splitting it would copy every word)
+        return s.strip(" ")
     return " ".join(s.split())
 
 
