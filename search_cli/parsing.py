@@ -23,6 +23,7 @@ __all__ = ["ExitCode", "configure_logging", "fast_parse", "parse_sources"]
 QUIET_LOGGERS = ("scrapy", "twisted", "py.warnings", "filelock", "whoosh")
 DEFAULT_DATA = "data"
 DATA_ENV = "GOVARCHIVE_DATA"
+_JSON = json.JSONEncoder(ensure_ascii=False)  # what `json.dumps(..., ensure_ascii=False)` builds
 
 # Magic bytes of the files `parse` hands to attachment extraction instead of the page parsers.
 DOCUMENT_MAGIC = (b"%PDF-", b"\xd0\xcf\x11\xe0", b"PK\x03\x04", b"{\\rtf", b"\x89PNG",
@@ -110,7 +111,7 @@ def parse_sources(
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             echo_error(f"Error: {source}: {reason}")
             continue
-        echo(json.dumps(record, ensure_ascii=False))
+        echo(_JSON.encode(record))
     return failures
 
 

@@ -185,12 +185,15 @@ class NukeVietNewsPage(ArticlePage):
             if crumbs:
                 break
         title = self.title()
+        base = document_base(self.doc, self.url) if crumbs else self.url
         names = []
         for li in crumbs:
             name = normalize_text(text_of(li))
-            link = select(li, ".//a/@href")
-            href = absolute_url(document_base(self.doc, self.url), link[0]) if link else None
-            if not name or _folded(name) in HOME_CRUMBS or href == self.url or name == title:
+            if not name or _folded(name) in HOME_CRUMBS or name == title:
+                continue
+            # the crumb's first link (`.//a/@href`): the page itself is no category
+            link = next((a.get("href") for a in li.iter("a") if a.get("href") is not None), None)
+            if link is not None and absolute_url(base, link) == self.url:
                 continue
             names.append(name)
         return names[-1] if names else None
