@@ -221,6 +221,13 @@ def timed(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def _listing(paths: list[str]) -> str:
+    """Return the name of a new temporary file listing `paths`, one per line (caller unlinks)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(paths))
+    return listing.name
+
+
 def throughput(pages: list[dict[str, Any]], repeat: int, runs: int) -> dict[str, float]:
     """Return seconds of `govarchive parse` and of trafilatura, best of `runs` batch runs.
 
@@ -230,11 +237,7 @@ def throughput(pages: list[dict[str, Any]], repeat: int, runs: int) -> dict[str,
     """
     paths = [str(p["path"]) for p in pages] * repeat
     halves = [paths[: len(paths) // 2], paths[len(paths) // 2 :]]
-    listings = []
-    for part in (paths, *halves, paths[: len(pages)]):
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-            listing.write("\n".join(part))
-        listings.append(listing.name)
+    listings = [_listing(part) for part in (paths, *halves, paths[: len(pages)])]
 
     def ours(part: list[str]) -> list[str]:
         return [sys.executable, "-m", "search_cli", "parse", *part]
@@ -340,19 +343,11 @@ print((time.process_time() - start) * 1000 / (rounds * len(pages)))
 
 def _instructions(root: Path, rounds: int) -> int:
     """Return the instructions callgrind counts for `WARM_PARSE` with `rounds` timed rounds."""
-    out = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-         "-c", WARM_PARSE, str(root), str(PAGES), str(rounds)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    match = re.search(r"Collected\s*:\s*(\d+)", out.stderr)
-    if not match:
-        raise RuntimeError(f"no instruction count from callgrind: {out.stderr[-300:]}")
-    return int(match.group(1))
+    return _callgrind([sys.executable, "-c", WARM_PARSE, str(root), str(PAGES), str(rounds)])
 
 
-def _batch_instructions(cmd: list[str], cwd: Path, env: dict[str, str]) -> int:
-    """Return the instructions callgrind counts for one batch command (start-up included)."""
+def _callgrind(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> int:
+    """Return the instructions callgrind counts for running `cmd` (start-up included)."""
     out = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
         cwd=cwd, env=env, capture_output=True, text=True, check=True,
@@ -372,11 +367,7 @@ def batch_instructions(trees: dict[str, Path], paths: list[str]) -> dict[str, fl
     result: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="govarchive-pycache-") as pycache:
         env = child_env(pycache)
-        listings = []
-        for part in (paths, paths * 3):
-            with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-                listing.write("\n".join(part))
-            listings.append(listing.name)
+        listings = [_listing(part) for part in (paths, paths * 3)]
         try:
             commands = {
                 name: (root, [[sys.executable, "-m", "search_cli", "parse", *part]
@@ -387,10 +378,8 @@ def batch_instructions(trees: dict[str, Path], paths: list[str]) -> dict[str, fl
                 REPO, [[sys.executable, "-c", TRAFILATURA_BATCH, name] for name in listings]
             )  # fmt: skip
             for name, (root, (once, thrice)) in commands.items():
-                _batch_instructions(once, root, env)  # fills the bytecode cache
-                spent = _batch_instructions(thrice, root, env) - _batch_instructions(
-                    once, root, env
-                )
+                _callgrind(once, root, env)  # fills the bytecode cache
+                spent = _callgrind(thrice, root, env) - _callgrind(once, root, env)
                 result[name] = spent / (2 * len(paths))
         finally:
             for name in listings:
