@@ -772,6 +772,11 @@ def document_base(doc: etree._Element, url: str) -> str:
     return absolute_url(url, str(base[0])) or url if base else url
 
 
+def on_web(url: str) -> bool:
+    """Return True for an `http(s)://` address (any case), not a saved file's or a script's."""
+    return url[:8].lower().startswith(("http://", "https://"))
+
+
 _SAVED_FROM = re.compile(r"^\s*saved from url=\(\s*\d+\s*\)\s*(\S+)\s*$", re.I)
 
 
@@ -798,7 +803,7 @@ def declared_url(doc: etree._Element) -> str | None:
             og_url.append(el.get("content") or "")
     for value in (*_saved_from(doc), *canonical, *og_url):
         value = value.strip()
-        if not value.lower().startswith(("http://", "https://")):
+        if not on_web(value):
             continue
         try:
             if urlsplit(value).netloc:

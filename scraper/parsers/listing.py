@@ -10,7 +10,7 @@ from urllib.parse import SplitResult, parse_qs, urldefrag, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from scraper.parsers.base import current_marks, join_url, needs, select
+from scraper.parsers.base import current_marks, join_url, needs, on_web, select
 from scraper.parsers.text import text_of
 
 __all__ = ["is_detail_url", "is_listing", "listing_links", "listing_record"]
@@ -147,8 +147,8 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
     given as the page wrote them.
     """
     base = _base_url(doc, url)
-    origin = url if _on_web(url) else base
-    site = _site(urlsplit(origin).netloc) if _on_web(origin) else None
+    origin = url if on_web(url) else base
+    site = _site(urlsplit(origin).netloc) if on_web(origin) else None
     links: set[str] = set()
     seen: set[str] = set()
     for href in _HREFS(doc):
@@ -208,16 +208,12 @@ def _largest_text_block(doc: lxml.html.HtmlElement) -> int:
     return max(sizes.values(), default=0)
 
 
-def _on_web(url: str) -> bool:
-    return url[:8].lower().startswith(("http://", "https://"))
-
-
 def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True if `doc` is a home, category or listing page rather than one item.
 
     The address tells only for a page on the web: a saved file's name is not its path.
     """
-    if _on_web(url):
+    if on_web(url):
         if is_detail_url(url):
             return False
         path = urlsplit(url).path.lower()

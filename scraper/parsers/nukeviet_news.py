@@ -185,7 +185,7 @@ class NukeVietNewsPage(ArticlePage):
             if crumbs:
                 break
         title = self.title()
-        base = document_base(self.doc, self.url) if crumbs else self.url
+        base = document_base(self.doc, self.url)
         names = []
         for li in crumbs:
             name = normalize_text(text_of(li))
