@@ -748,10 +748,13 @@ def join_url(base: str, href: str) -> str:
 def _join_relative(base: SplitResult, href: str) -> str | None:
     """Return a plain relative-path link (`a/b.php?x=1`) joined to `base` as `urljoin` does.
 
-    None when `urljoin` would also drop or resolve segments: an empty, `.` or `..` segment in
-    the link or in the base's directory, or a base path with parameters (`;`).
+    The base is a web page's (`http(s)://host/...`) or a saved file's (`file:///...`). None
+    when `urljoin` would also drop or resolve segments: an empty, `.` or `..` segment in the
+    link or in the base's directory, or a base path with parameters (`;`).
     """
-    if base.scheme not in ("http", "https") or not base.netloc or ";" in base.path:
+    web = base.scheme in ("http", "https") and base.netloc
+    saved = base.scheme == "file" and base.path.startswith("/")
+    if not (web or saved) or ";" in base.path:
         return None
     path, _, query = href.partition("?")
     segments = path.split("/")

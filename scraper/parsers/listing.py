@@ -149,6 +149,8 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
     base = _base_url(doc, url)
     origin = url if on_web(url) else base
     site = _site(urlsplit(origin).netloc) if on_web(origin) else None
+    # path-relative links of a saved file joined to its address are files: not followed
+    files_only = site is None and not base.lower().startswith(("http:", "https:"))
     links: set[str] = set()
     seen: set[str] = set()
     for href in _HREFS(doc):
@@ -157,6 +159,8 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
         if not href or href.startswith("#") or href in seen:
             continue
         seen.add(href)
+        if files_only and href[:1] != "/" and ":" not in href:
+            continue  # with no scheme of its own, it would be a file too
         try:
             if site is None and href[:1] == "/" and href[1:2] != "/":
                 # nothing to join it to: the path from the site root, as the page wrote it
