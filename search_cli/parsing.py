@@ -18,7 +18,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ExitCode", "configure_logging", "fast_parse", "parse_sources"]
+__all__ = ["ExitCode", "configure_logging", "fast_parse", "parse_sources", "saved_pages"]
 
 QUIET_LOGGERS = ("scrapy", "twisted", "py.warnings", "filelock", "whoosh")
 DEFAULT_DATA = "data"
@@ -85,6 +85,21 @@ def _read_input(source: str) -> tuple[str, bytes]:
     return Path(os.path.abspath(source)).as_uri(), data
 
 
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+"""The files a folder given to `parse` stands for: saved pages."""
+ASSET_FOLDER_SUFFIX = "_files"
+"""What a browser's "save complete page" names the folder of a page's images and scripts."""
+
+
+def saved_pages(folder: str) -> list[str]:
+    """Return the saved pages under `folder` in path order, without browsers' asset folders."""
+    found: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.endswith(ASSET_FOLDER_SUFFIX)]
+        found.extend(os.path.join(root, f) for f in files if f.lower().endswith(PAGE_SUFFIXES))
+    return sorted(found)
+
+
 def parse_sources(
     sources: Sequence[str],
     original_url: str | None,
@@ -94,18 +109,34 @@ def parse_sources(
 ) -> int:
     """Print one JSON record per source with `echo`, one line per failure with `echo_error`.
 
-    Returns how many sources failed.
+    A folder stands for the saved pages under it (`saved_pages`). Returns how many sources
+    failed.
     """
     from scraper.parsers import ParseError, parse_page
 
     failures = 0
-    for source in sources:
+    pending = list(reversed(sources))
+    while pending:
+        source = pending.pop()
         try:
             url, data = _read_input(source)
             if _is_attachment(data):
                 record = _attachment_record(original_url or url, data)
             else:
                 record = parse_page(original_url or url, data, cms=cms)
+        except IsADirectoryError:
+            pages = saved_pages(source)
+            if pages and not original_url:
+                pending.extend(reversed(pages))
+                continue
+            failures += 1
+            reason = (
+                "--url gives one page's address; a folder holds several pages"
+                if pages
+                else f"no saved page ({', '.join(PAGE_SUFFIXES)}) in this folder"
+            )
+            echo_error(f"Error: {source}: {reason}")
+            continue
         except (OSError, ValueError, ParseError) as exc:
             failures += 1
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from search_cli.cli import COMMANDS, cli
 from tests.attachment_fixtures import make_docx, make_text_pdf
+from tests.conftest import run_cli
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 
@@ -74,6 +75,62 @@ def test_parse_missing_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["parse", str(tmp_path / "nope.html")])
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+
+
+def _saved_folder(root: Path) -> list[Path]:
+    """A folder of saved pages as a researcher keeps one; return its pages in path order."""
+    pages = [root / "2021" / "dai-hoi.html", root / "2021" / "van-ban" / "luat.HTM"]
+    for page, fixture in zip(pages, ("nukeviet_egov_seed", "nukeviet_laws_44"), strict=True):
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_bytes((PAGES / fixture / "input.html").read_bytes())
+    # what a browser's "save complete page" leaves beside a page: not pages of their own
+    assets = root / "2021" / "Đại hội_files"
+    assets.mkdir()
+    (assets / "quang-cao.html").write_bytes((PAGES / "generic_bare" / "input.html").read_bytes())
+    (assets / "style.css").write_text("body { margin: 0 }")
+    (root / "2021" / "ghi-chu.txt").write_text("tải về ngày 26/11/2026")
+    return sorted(pages)
+
+
+def test_parse_a_folder_prints_the_saved_pages_under_it(tmp_path: Path) -> None:
+    pages = _saved_folder(tmp_path / "saved")
+    result = CliRunner().invoke(cli, ["parse", str(tmp_path / "saved")])
+    assert result.exit_code == 0, result.output
+    one_by_one = [CliRunner().invoke(cli, ["parse", str(page)]).stdout.strip() for page in pages]
+    assert result.stdout.splitlines() == one_by_one
+    assert [json.loads(line)["kind"] for line in one_by_one] == ["article", "document"]
+
+
+def test_parse_an_empty_folder_or_a_folder_with_url_is_one_line_and_exit_2(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "empty" / "Trang_files").mkdir(parents=True)
+    (tmp_path / "empty" / "Trang_files" / "x.html").write_text("<p>quảng cáo</p>")
+    empty = CliRunner().invoke(cli, ["parse", str(tmp_path / "empty")])
+    assert empty.exit_code == 2 and empty.stdout == ""
+    assert empty.stderr.startswith("Error: ") and "no saved page" in empty.stderr
+    assert len(empty.stderr.splitlines()) == 1
+    _saved_folder(tmp_path / "saved")
+    with_url = CliRunner().invoke(
+        cli, ["parse", str(tmp_path / "saved"), "--url", "https://a.gov.vn/tin-tuc/x-1.html"]
+    )
+    assert with_url.exit_code == 2 and with_url.stdout == ""
+    assert "--url" in with_url.stderr and len(with_url.stderr.splitlines()) == 1
+
+
+def test_plain_parse_without_click_prints_what_the_click_command_prints(tmp_path: Path) -> None:
+    _saved_folder(tmp_path / "saved")
+    sources = [
+        str(tmp_path / "saved"),
+        str(PAGES / "liferay62_listing" / "input.html"),
+        str(tmp_path / "khong-co.html"),
+        str(PAGES / "sharepoint_article" / "input.html"),
+    ]
+    clicked = CliRunner().invoke(cli, ["parse", *sources])
+    plain = run_cli("parse", *sources, check=False)  # no option: the start-up fast path
+    assert plain.returncode == clicked.exit_code == 2
+    assert plain.stdout == clicked.stdout and len(plain.stdout.splitlines()) == 4
+    assert plain.stderr == clicked.stderr and plain.stderr.startswith("Error: ")
 
 
 def test_search_without_an_index_says_what_to_do(tmp_path: Path) -> None:
