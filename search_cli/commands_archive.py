@@ -16,11 +16,11 @@ from typing import Any
 import click
 
 from scraper.layout import DataLayout
+from search_cli.parsing import PROGRESS_SECONDS
 
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "update.lock"  # the same lock `govarchive update` holds: never both at once
-PROGRESS_SECONDS = 2.0
 
 
 class _Progress:

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
@@ -23,6 +24,8 @@ __all__ = ["ExitCode", "configure_logging", "fast_parse", "parse_sources", "save
 QUIET_LOGGERS = ("scrapy", "twisted", "py.warnings", "filelock", "whoosh")
 DEFAULT_DATA = "data"
 DATA_ENV = "GOVARCHIVE_DATA"
+PROGRESS_SECONDS = 2.0
+"""How often long work (`parse` of many pages, `reparse`) prints a progress line on stderr."""
 _JSON = json.JSONEncoder(ensure_ascii=False)  # what `json.dumps(..., ensure_ascii=False)` builds
 
 # Magic bytes of the files `parse` hands to attachment extraction instead of the page parsers.
@@ -106,17 +109,25 @@ def parse_sources(
     cms: str | None,
     echo: Callable[[str], None],
     echo_error: Callable[[str], None],
+    progress_every: float = PROGRESS_SECONDS,
 ) -> int:
     """Print one JSON record per source with `echo`, one line per failure with `echo_error`.
 
-    A folder stands for the saved pages under it (`saved_pages`). Returns how many sources
-    failed.
+    A folder stands for the saved pages under it (`saved_pages`). A batch that lasts prints
+    a progress line with `echo_error` every `progress_every` seconds. Returns how many
+    sources failed.
     """
     from scraper.parsers import ParseError, parse_page
 
-    failures = 0
+    failures = records = 0
+    started = shown = time.monotonic()
     pending = list(reversed(sources))
     while pending:
+        now = time.monotonic()
+        if now - shown >= progress_every and records + failures:
+            shown, done = now, records + failures
+            rate = done / max(now - started, 1e-9)
+            echo_error(f"parse: {done} done, {failures} failed, {rate:.0f} pages/s")
         source = pending.pop()
         try:
             url, data = _read_input(source)
@@ -143,6 +154,7 @@ def parse_sources(
             echo_error(f"Error: {source}: {reason}")
             continue
         echo(_JSON.encode(record))
+        records += 1
     return failures
 
 

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from search_cli.cli import COMMANDS, cli
+from search_cli.parsing import parse_sources
 from tests.attachment_fixtures import make_docx, make_text_pdf
 from tests.conftest import run_cli
 
@@ -116,6 +117,24 @@ def test_parse_an_empty_folder_or_a_folder_with_url_is_one_line_and_exit_2(
     )
     assert with_url.exit_code == 2 and with_url.stdout == ""
     assert "--url" in with_url.stderr and len(with_url.stderr.splitlines()) == 1
+
+
+def test_a_long_parse_prints_its_progress_on_stderr(tmp_path: Path) -> None:
+    _saved_folder(tmp_path / "saved")
+    out: list[str] = []
+    err: list[str] = []
+    sources = [str(tmp_path / "saved"), str(tmp_path / "khong-co.html")]
+    failures = parse_sources(sources, None, None, out.append, err.append, progress_every=0)
+    assert failures == 1 and len(out) == 2
+    # a line before each page after the first: the folder itself is not a page
+    assert [line.split(",")[:2] for line in err if line.startswith("parse:")] == [
+        ["parse: 1 done", " 0 failed"],
+        ["parse: 2 done", " 0 failed"],
+    ]
+    assert err[-1].startswith(f"Error: {tmp_path / 'khong-co.html'}: ")
+    quiet: list[str] = []
+    parse_sources(sources, None, None, out.append, quiet.append)
+    assert len(quiet) == 1  # a short batch: its one error line, no progress
 
 
 def test_plain_parse_without_click_prints_what_the_click_command_prints(tmp_path: Path) -> None:
