@@ -342,7 +342,13 @@ def split_signature(
 
 # ---- what a page holds, for cheap negative checks before full-tree XPath scans ---------------
 
-_CLASS_VALUES = etree.XPath("/descendant::*/@class", smart_strings=False)
+# every class attribute end to end, one string built by libxml2: a fragment found across two
+# values only costs a scan that then finds nothing (`has` may say yes, never a wrong no)
+_CLASS_TEXT = etree.XPath(
+    "str:concat(/descendant::*/@class)",
+    namespaces={"str": "http://exslt.org/strings"},
+    smart_strings=False,
+)
 _ID_VALUES = etree.XPath("/descendant::*/@id", smart_strings=False)
 _ITEMTYPE_VALUES = etree.XPath("/descendant::*/@itemtype", smart_strings=False)
 _ITEMPROP_VALUES = etree.XPath("/descendant::*/@itemprop", smart_strings=False)
@@ -366,8 +372,8 @@ class PageMarks:
 
     @functools.cached_property
     def classes(self) -> str:
-        """Every class attribute of the page, one per line."""
-        return "\n".join(_CLASS_VALUES(self.doc))  # type: ignore[arg-type]
+        """Every class attribute of the page, end to end."""
+        return str(_CLASS_TEXT(self.doc))
 
     @functools.cached_property
     def ids(self) -> frozenset[str]:
