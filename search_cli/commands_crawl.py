@@ -160,7 +160,7 @@ def demo(layout: DataLayout, serve: bool, port: int, query: str) -> None:
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--url", "original_url", help="Original URL of a saved page.")
+@click.option("--url", "original_url", help="Original URL of the saved page (one page only).")
 @click.option("--cms", help="Force a parser family (nukeviet_news, liferay, generic, ...).")
 def parse(sources: tuple[str, ...], original_url: str | None, cms: str | None) -> None:
     """Extract pages (saved files or URLs) and print one JSON record per line.

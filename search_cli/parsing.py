@@ -119,6 +119,9 @@ def parse_sources(
     """
     from scraper.parsers import ParseError, parse_page
 
+    if original_url and len(sources) > 1:
+        echo_error(f"Error: --url gives one page's address; {len(sources)} sources were given")
+        return len(sources)
     failures = records = 0
     started = shown = time.monotonic()
     pending = list(reversed(sources))

@@ -102,7 +102,7 @@ def test_parse_a_folder_prints_the_saved_pages_under_it(tmp_path: Path) -> None:
     assert [json.loads(line)["kind"] for line in one_by_one] == ["article", "document"]
 
 
-def test_parse_an_empty_folder_or_a_folder_with_url_is_one_line_and_exit_2(
+def test_parse_an_empty_folder_or_url_for_several_pages_is_one_line_and_exit_2(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "empty" / "Trang_files").mkdir(parents=True)
@@ -117,6 +117,10 @@ def test_parse_an_empty_folder_or_a_folder_with_url_is_one_line_and_exit_2(
     )
     assert with_url.exit_code == 2 and with_url.stdout == ""
     assert "--url" in with_url.stderr and len(with_url.stderr.splitlines()) == 1
+    pages = [str(PAGES / name / "input.html") for name in ("kentico_article", "liferay7_article")]
+    two = CliRunner().invoke(cli, ["parse", *pages, "--url", "https://a.gov.vn/tin-tuc/x-1.html"])
+    assert two.exit_code == 2 and two.stdout == ""
+    assert "--url" in two.stderr and len(two.stderr.splitlines()) == 1
 
 
 def test_a_long_parse_prints_its_progress_on_stderr(tmp_path: Path) -> None:
