@@ -366,7 +366,6 @@ class PageMarks:
 
     def __init__(self, doc: etree._Element) -> None:
         self.doc = doc
-        self._matches: dict[str, bool] = {}
         self.selected: dict[str, Any] = {}
         self._memo: dict[Any, Any] = {}
 
@@ -438,11 +437,8 @@ class PageMarks:
             return value
 
     def matches(self, xpath: str) -> bool:
-        """Return True if `xpath` selects anything in the page (asked once per page)."""
-        found = self._matches.get(xpath)
-        if found is None:
-            found = self._matches[xpath] = bool(select(self.doc, xpath))
-        return found
+        """Return True if `xpath` selects anything in the page (`select` evaluates it once)."""
+        return bool(select(self.doc, xpath))
 
 
 def per_page(function: Callable[[etree._Element], Any]) -> Callable[[etree._Element], Any]:
