@@ -169,7 +169,7 @@ def parse(sources: tuple[str, ...], original_url: str | None, cms: str | None) -
     comment, else its canonical link or og:url); a saved listing with none gives its links
     as the page wrote them. A folder stands for the .html, .htm, .xhtml and .shtml files
     under it, in path order, leaving out the `*_files` folders where a browser saves a page's
-    images and scripts.
+    images and scripts. `-` reads one page from standard input.
 
     Example: govarchive parse saved/article.html --url https://example.gov.vn/tin-tuc/a-1.html
     """

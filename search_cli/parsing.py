@@ -73,8 +73,14 @@ def _attachment_record(url: str, data: bytes) -> dict[str, Any]:
     return {"url": url, "kind": "attachment", "file_kind": result.kind, **result.to_dict()}
 
 
+STDIN_URL = "file:///dev/stdin"
+"""The address of a page read from standard input (`-`) that declares none of its own."""
+
+
 def _read_input(source: str) -> tuple[str, bytes]:
-    """Bytes of a saved file, or of a page fetched from a URL."""
+    """Bytes of a saved file, of standard input (`-`), or of a page fetched from a URL."""
+    if source == "-":
+        return STDIN_URL, sys.stdin.buffer.read()
     if source.startswith(("http://", "https://")):
         import urllib.request
 

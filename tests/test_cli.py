@@ -36,6 +36,23 @@ def test_parse_prints_one_record_per_saved_page() -> None:
     assert json.loads(one.stdout)["url"] == url
 
 
+def test_parse_reads_a_page_from_standard_input() -> None:
+    seed = (PAGES / "nukeviet_egov_seed" / "input.html").read_bytes()
+    expected = json.loads((PAGES / "nukeviet_egov_seed" / "meta.json").read_text())["url"]
+    piped = CliRunner().invoke(cli, ["parse", "-"], input=seed)
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["url"] == expected  # the address the page declares
+    assert json.loads(piped.stdout)["author"] == "Thanh Vi-BTG Thị ủy"
+    url = "https://thixa.tayninh.gov.vn/tin-tuc/a-1.html"
+    given = CliRunner().invoke(cli, ["parse", "-", "--url", url], input=seed)
+    assert json.loads(given.stdout)["url"] == url
+    bare = (PAGES / "generic_bare" / "input.html").read_bytes()
+    nameless = CliRunner().invoke(cli, ["parse", "-"], input=bare)
+    assert json.loads(nameless.stdout)["url"] == "file:///dev/stdin"
+    empty = CliRunner().invoke(cli, ["parse", "-"], input=b"")
+    assert empty.exit_code == 2 and empty.stderr.startswith("Error: -: ")
+
+
 def test_parse_prints_the_text_of_pdf_and_docx(tmp_path: Path) -> None:
     (tmp_path / "ke-hoach.pdf").write_bytes(
         make_text_pdf(["Kế hoạch phòng chống thiên tai năm 2021."])
