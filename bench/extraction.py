@@ -387,13 +387,14 @@ def batch_instructions(trees: dict[str, Path], paths: list[str]) -> dict[str, fl
     return result
 
 
-def before_after(rev: str, pages: int, runs: int = 3) -> dict[str, Any]:
+def before_after(rev: str, paths: list[str], runs: int = 3) -> dict[str, Any]:
     """Return warm `parse_page` ms/page of the parsers at `rev` and of this tree, run alternately.
 
     The code at `rev` (its `scraper/` and `search_cli/` packages) is unpacked to a temporary
     directory; each timing is one process (warm-up, then 10 rounds over the golden pages, CPU
     time). With valgrind installed, also callgrind instructions per page (3 rounds minus 1,
-    over 2 rounds), and per page of the batch `govarchive parse FILE...` (`batch_instructions`).
+    over 2 rounds), and per page of the batch `govarchive parse FILE...` over `paths` (the
+    golden pages' files, `batch_instructions`).
     """
     result: dict[str, Any] = {"rev": rev, "before": [], "after": []}
     with tempfile.TemporaryDirectory(prefix="govarchive-before-") as old:
@@ -416,9 +417,7 @@ def before_after(rev: str, pages: int, runs: int = 3) -> dict[str, Any]:
         if shutil.which("valgrind"):
             for name, root in trees.items():
                 spent = _instructions(root, 3) - _instructions(root, 1)
-                result[f"{name}_instructions"] = spent / (2 * pages)
-            paths = [str(d / "input.html") for d in sorted(PAGES.iterdir())
-                     if (d / "expected.json").exists()]  # fmt: skip
+                result[f"{name}_instructions"] = spent / (2 * len(paths))
             result["batch_instructions"] = batch_instructions(trees, paths)
     return result
 
@@ -456,7 +455,7 @@ def report(args: argparse.Namespace) -> str:
     speed = throughput(pages, args.repeat, args.runs)
     load_after = os.getloadavg()[0]
     steady = steady_state(pages)
-    compared = before_after(args.before, len(pages)) if args.before else None
+    compared = before_after(args.before, [str(p["path"]) for p in pages]) if args.before else None
     batch_keys = [f"{name}_{unit}" for name in BATCH_VARIANTS for unit in ("wall", "cpu")]
     rate = {k: speed["pages"] / speed[k] for k in batch_keys}
     ratio = rate["ours_cpu"] / rate["trafilatura_cpu"]
