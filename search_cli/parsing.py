@@ -81,14 +81,15 @@ def _read_input(source: str) -> tuple[str, bytes]:
     """Bytes of a saved file, of standard input (`-`), or of a page fetched from a URL."""
     if source == "-":
         return STDIN_URL, sys.stdin.buffer.read()
-    if source.startswith(("http://", "https://")):
+    if source[:8].lower().startswith(("http://", "https://")):  # schemes ignore case
         import urllib.request
 
         from scraper.settings import USER_AGENT
 
         request = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
         with urllib.request.urlopen(request, timeout=60) as response:
-            return response.geturl(), response.read()
+            scheme, rest = response.geturl().split(":", 1)
+            return f"{scheme.lower()}:{rest}", response.read()
     with open(source, "rb") as file:
         data = file.read()
     return Path(os.path.abspath(source)).as_uri(), data

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from scraper.replica.content import expected_record, load_articles
 from search_cli.cli import COMMANDS, cli
 from search_cli.parsing import parse_sources
 from tests.attachment_fixtures import make_docx, make_text_pdf
@@ -93,6 +94,26 @@ def test_parse_missing_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["parse", str(tmp_path / "nope.html")])
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+
+
+def test_parse_fetches_a_page_by_its_address(shared_replica: object) -> None:
+    article = load_articles()[0]
+    url = shared_replica.article_url(article["id"])  # type: ignore[attr-defined]
+    want = expected_record(article, "article")
+    shouting = "HTTP" + url[len("http") :]  # a scheme is the same in any case
+    result = CliRunner().invoke(cli, ["parse", url, shouting])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 2
+    for record in records:
+        assert record["url"] == url
+        assert {k: record[k] for k in ("title", "published", "author", "body")} == {
+            k: want[k] for k in ("title", "published", "author", "body")
+        }
+    missing = CliRunner().invoke(cli, ["parse", url + "-khong-co"])
+    assert missing.exit_code == 2
+    assert missing.stderr.startswith(f"Error: {url}-khong-co: HTTP Error 404")
+    assert len(missing.stderr.splitlines()) == 1
 
 
 def _saved_folder(root: Path) -> list[Path]:
