@@ -6,7 +6,8 @@ import unicodedata
 
 import pytest
 
-from scraper.parsers.dates import find_dates, parse_vietnamese_date
+from scraper.parsers.base import placeholder
+from scraper.parsers.dates import document_date, find_dates, parse_vietnamese_date
 
 
 @pytest.mark.parametrize(
@@ -89,3 +90,21 @@ def test_find_dates_in_order_without_repeats() -> None:
 
 def test_find_dates_ignores_document_numbers_and_ranges() -> None:
     assert find_dates("Nghị định 15/2012/NĐ-CP, giai đoạn 2015-2020, tỷ lệ 3/4") == []
+
+
+def test_a_document_date_of_timestamp_zero_is_no_date() -> None:
+    # NukeViet's dispatch module prints an empty expiry date as the Unix epoch
+    assert document_date("01/01/1970") is None
+    assert document_date("01/01/1970 07:00") is None
+    assert document_date("31/12/2024") == "2024-12-31"
+    assert document_date("") is None
+
+
+@pytest.mark.parametrize("value", ["", "  ", "N/A", "--", "...", "Đang cập nhật", "Chưa cập nhật"])
+def test_placeholders_say_a_field_is_unknown(value: str) -> None:
+    assert placeholder(value)
+
+
+@pytest.mark.parametrize("value", ["Không số", "Nguyễn Văn Hòa", "Công văn đến", "12/2020/TT-BCA"])
+def test_values_are_not_placeholders(value: str) -> None:
+    assert not placeholder(value)

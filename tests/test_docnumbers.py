@@ -12,7 +12,8 @@ from scraper.parsers.docnumbers import find_doc_numbers, normalize_doc_number
 @pytest.mark.parametrize(
     "number",
     ["45-CV/BTGTU", "100/2015/QH13", "39/QĐ-CA", "31/VBHN-VPQH", "15/2012/NĐ-CP", "112/KH-UBND",
-     "05-CT/TU", "1289/QĐ-TTg", "36-NQ/TW", "12/2020/TT-BGDĐT", "1234/UBND-VX", "16/CT-TTg"],
+     "05-CT/TU", "1289/QĐ-TTg", "36-NQ/TW", "12/2020/TT-BGDĐT", "1234/UBND-VX", "16/CT-TTg",
+     "612/BCA-C02", "15/2020/TT-BCA-C06"],
 )  # fmt: skip
 def test_finds_each_form_in_a_sentence(number: str) -> None:
     text = f"Thực hiện Công văn số {number} ngày 21/01/2021 của cơ quan cấp trên."
@@ -38,6 +39,7 @@ def test_in_order_and_unique() -> None:
         "https://thixa.tayninh.gov.vn/uploads/45-CV/BTGTU.pdf",
         "/tin-tuc/12/ABC-XY",
         "COVID-19/ABC",
+        "phòng 5/C02, tầng 3/A1",
         "Khoản 3/Điều 5",
         "phòng 12-A/B",
         "0276.3822.123",

@@ -30,6 +30,7 @@ __all__ = [
     "needs_class",
     "page_marks",
     "per_page",
+    "placeholder",
     "split_signature",
 ]
 
@@ -843,6 +844,16 @@ def label_key(label: str) -> str:
 
 
 _NOT_LABEL_CHAR = re.compile(r"[^a-z0-9 ]")
+
+PLACEHOLDERS = frozenset(
+    {"", "na", "khong", "khong co", "dang cap nhat", "dang cap nhap", "chua cap nhat", "chua co"}
+)
+"""Values (folded as `label_key` folds) a field table shows for a field nobody filled in."""
+
+
+def placeholder(value: str | None) -> bool:
+    """Whether a field's value says it is unknown: blank, "N/A", "--", "Đang cập nhật"."""
+    return not value or label_key(value) in PLACEHOLDERS
 
 
 class ArticlePage:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from scraper.parsers.text import fold_accents, normalize_text
 
-__all__ = ["DEFAULT_TZ", "find_dates", "parse_vietnamese_date"]
+__all__ = ["DEFAULT_TZ", "document_date", "find_dates", "parse_vietnamese_date"]
 
 DEFAULT_TZ = "+07:00"
 
@@ -130,6 +130,16 @@ def parse_vietnamese_date(
         return None
     found = _scan(_prepare(s), default_tz or tz)
     return found[0].value if found else None
+
+
+UNIX_EPOCH_DAY = "1970-01-01"
+"""What a CMS prints for a date stored as timestamp 0: no date at all."""
+
+
+def document_date(s: str | None) -> str | None:
+    """Return a document field's date (`parse_vietnamese_date`), None for the Unix epoch."""
+    value = parse_vietnamese_date(s)
+    return None if value is None or value.startswith(UNIX_EPOCH_DAY) else value
 
 
 def find_dates(text: str | None, *, tz: str = DEFAULT_TZ) -> list[str]:

@@ -43,12 +43,18 @@ def _is_code(segment: str) -> bool:
     return upper >= 2 and upper * 2 >= len(letters)
 
 
+# A unit within an agency: "C02" in "612/BCA-C02" (Cục Cảnh sát hình sự of Bộ Công an).
+_UNIT = re.compile(r"[A-ZĐ]\d{1,3}")
+
+
 def _valid(number: str, tail: str) -> bool:
     if "/" not in tail:
         return False
     segments = [s for s in _SPLIT.split(tail) if s]
     codes = [s for s in segments if not s.isdigit()]
-    if not codes or not all(_is_code(s) for s in codes):
+    if not codes or not _is_code(codes[0]):
+        return False
+    if not all(_is_code(s) or _UNIT.fullmatch(s) for s in codes[1:]):
         return False
     years = [s for s in segments if s.isdigit()]
     return all(1945 <= int(y) <= 2100 for y in years)

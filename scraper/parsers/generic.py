@@ -30,11 +30,12 @@ from scraper.parsers.base import (
     meta_content,
     page_marks,
     per_page,
+    placeholder,
     select,
     split_signature,
     strip_site_name,
 )
-from scraper.parsers.dates import DEFAULT_TZ, parse_vietnamese_date
+from scraper.parsers.dates import DEFAULT_TZ, document_date, parse_vietnamese_date
 from scraper.parsers.docnumbers import cited_numbers
 from scraper.parsers.text import (
     BLOCK_TAGS,
@@ -716,7 +717,7 @@ class LabelledDocumentPage:
                 field = X.LABELS.get(key)
                 if field and i + 1 < len(cells):
                     value = _text(cells[i + 1])
-                    if value and value.upper() != "N/A":
+                    if not placeholder(value):
                         fields.setdefault(field, value)
                     i += 2
                 else:
@@ -732,7 +733,7 @@ class LabelledDocumentPage:
         return "\n".join(paragraphs(self.text_el)) if self.text_el is not None else ""
 
     def published(self) -> str | None:
-        value = parse_vietnamese_date(self.fields.get("published"))
+        value = document_date(self.fields.get("published"))
         if value:
             return value
         folded = fold_accents(self._full_text()).lower()
@@ -740,10 +741,10 @@ class LabelledDocumentPage:
         return parse_vietnamese_date(line) if line else None
 
     def effective(self) -> str | None:
-        return parse_vietnamese_date(self.fields.get("effective"))
+        return document_date(self.fields.get("effective"))
 
     def expires(self) -> str | None:
-        return parse_vietnamese_date(self.fields.get("expires"))
+        return document_date(self.fields.get("expires"))
 
     def doc_type(self) -> str | None:
         if self.fields.get("doc_type"):

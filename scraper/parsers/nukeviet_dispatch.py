@@ -15,10 +15,11 @@ from scraper.parsers.base import (
     memoized,
     meta_content,
     per_page,
+    placeholder,
     select,
     strip_site_name,
 )
-from scraper.parsers.dates import parse_vietnamese_date
+from scraper.parsers.dates import document_date
 from scraper.parsers.docnumbers import cited_numbers
 from scraper.parsers.nukeviet_laws import document_number
 from scraper.parsers.text import block_text, normalize_text, paragraphs, text_of
@@ -38,6 +39,7 @@ SITE_NAME_META = "og:site_name"
 
 # Labels (accent-folded, lower case) → what they hold.
 FIELD_LABELS: dict[str, str] = {
+    "ten cong van": "title",
     "loai cong van": "doc_type",
     "so cong van": "doc_number",
     "so ki hieu": "doc_number",
@@ -55,7 +57,6 @@ FIELD_LABELS: dict[str, str] = {
     "cong van dinh kem": "files",
 }
 REQUIRED_LABELS = frozenset({"doc_number", "doc_type"})
-MISSING_VALUES = frozenset({"", "n/a", "na", "khong", "khong co"})
 
 
 @per_page
@@ -96,13 +97,15 @@ class NukeVietDispatchPage:
         if cell is None:
             return None
         value = ", ".join(line for line in block_text(cell).split("\n") if line)
-        return None if value.lower() in MISSING_VALUES else value
+        return None if placeholder(value) else value
 
     def _date(self, field: str) -> str | None:
-        value = self._text(field)
-        return parse_vietnamese_date(value) if value else None
+        return document_date(self._text(field))
 
     def title(self) -> str | None:
+        named = self._text("title")
+        if named:
+            return named
         for key in TITLE_META:
             value = meta_content(self.doc, key)
             if value:

@@ -19,9 +19,10 @@ from scraper.parsers.base import (
     needs_class,
     page_marks,
     per_page,
+    placeholder,
     select,
 )
-from scraper.parsers.dates import parse_vietnamese_date
+from scraper.parsers.dates import document_date
 from scraper.parsers.docnumbers import cited_numbers
 from scraper.parsers.text import block_text, normalize_text, paragraphs, text_of
 from scraper.record import empty_record
@@ -70,23 +71,18 @@ FIELD_LABELS: dict[str, str] = {
 }
 DATE_FIELDS = frozenset({"published", "effective", "expires"})
 BODY_HEADINGS = frozenset({"noi dung", "toan van"})
-MISSING_VALUES = frozenset({"", "n/a", "na", "khong", "khong co", "-", "--", "..."})
 
 
 def document_number(value: str | None) -> str | None:
     """Return a document number as shown ("Không số" included), None for "N/A" and blanks."""
     value = normalize_text(value or "")
-    if label_key(value) in MISSING_VALUES or value.lower() in MISSING_VALUES:
-        return None
-    return value
+    return None if placeholder(value) else value
 
 
 def _value(cell: etree._Element) -> str | None:
     lines = [line for line in block_text(cell).split("\n") if line]
     value = ", ".join(lines)
-    if value.lower() in MISSING_VALUES or label_key(value) in MISSING_VALUES:
-        return None
-    return value
+    return None if placeholder(value) else value
 
 
 def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
@@ -118,8 +114,7 @@ class NukeVietLawPage:
                 self.fields[field] = _value(cell)
 
     def _date(self, field: str) -> str | None:
-        value = self.fields.get(field)
-        return parse_vietnamese_date(value) if value else None
+        return document_date(self.fields.get(field))
 
     @memoized
     def title(self) -> str | None:
