@@ -32,6 +32,7 @@ __all__ = [
     "per_page",
     "placeholder",
     "split_signature",
+    "without_redirect",
 ]
 
 logger = logging.getLogger(__name__)
@@ -776,6 +777,20 @@ def document_base(doc: etree._Element, url: str) -> str:
     marks = getattr(_marks, "last", None)
     base = marks.base_hrefs if marks is not None and marks.doc is doc else _BASE_HREFS(doc)
     return absolute_url(url, str(base[0])) or url if base else url
+
+
+def without_redirect(url: str) -> str:
+    """Return `url` without the query fields that only say where to go back to.
+
+    Liferay adds `redirect=` (or `_<portlet>_redirect=`) to every asset link: the same
+    article under as many addresses as there are pages that list it.
+    """
+    head, mark, rest = url.partition("?")
+    if not mark or "redirect" not in rest.lower():
+        return url
+    query, hash_mark, fragment = rest.partition("#")
+    kept = [f for f in query.split("&") if not f.partition("=")[0].lower().endswith("redirect")]
+    return head + ("?" + "&".join(kept) if kept else "") + hash_mark + fragment
 
 
 def on_web(url: str) -> bool:

@@ -9,7 +9,15 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_liferay as X
-from scraper.parsers.base import ArticlePage, document_base, first_date, meta_content, page_marks
+from scraper.parsers.base import (
+    ArticlePage,
+    document_base,
+    first_date,
+    meta_content,
+    page_marks,
+    without_redirect,
+)
+from scraper.parsers.dates import find_dates
 from scraper.parsers.generic import (
     attachments_in,
     body_parts,
@@ -46,6 +54,10 @@ def _text(el: etree._Element | None) -> str:
     return normalize_text(text_of(el)) if el is not None else ""
 
 
+LEAD_CHARS = 300
+"""How far into an article its own date line may be."""
+
+
 class LiferayArticlePage(ArticlePage):
     """A Liferay web-content article: one method per record field, `to_item()`."""
 
@@ -53,7 +65,7 @@ class LiferayArticlePage(ArticlePage):
 
     def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
         self.doc = doc
-        self.url = url
+        self.url = without_redirect(url)
         self.base = document_base(doc, url)
         root = first_of(doc, X.ARTICLE_ROOTS)
         self.root: etree._Element = root if root is not None else doc
@@ -62,6 +74,10 @@ class LiferayArticlePage(ArticlePage):
 
     @memoized
     def title(self) -> str | None:
+        named = select(self.root, X.ASSET_TITLE)
+        text = normalize_text(str(named[0])) if named else ""
+        if text:
+            return text
         text = _text(first_of(self.root, X.TITLE))
         if text:
             return text
@@ -69,6 +85,10 @@ class LiferayArticlePage(ArticlePage):
 
     def published(self) -> str | None:
         value = first_date(self.root, X.PUBLISHED)
+        if value and len(value) == len("2023-03-15") and self.content is not None:
+            # the asset's metadata gives the day; the article's own date line, its time
+            head = text_of(self.content)[:LEAD_CHARS]
+            return next((d for d in find_dates(head) if d.startswith(value)), value)
         if value:
             return value
         # a template that prints the date elsewhere: the short line under the title

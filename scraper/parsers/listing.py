@@ -10,7 +10,14 @@ from urllib.parse import SplitResult, parse_qs, urldefrag, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from scraper.parsers.base import current_marks, join_url, needs, on_web, select
+from scraper.parsers.base import (
+    current_marks,
+    join_url,
+    needs,
+    on_web,
+    select,
+    without_redirect,
+)
 from scraper.parsers.text import text_of
 
 __all__ = ["is_detail_url", "is_listing", "listing_links", "listing_record"]
@@ -175,6 +182,9 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
             continue
         if (site is not None and _site(parts.netloc) != site) or absolute == url:
             continue
+        if "redirect" in parts.query.lower():
+            absolute = without_redirect(absolute)
+            parts = urlsplit(absolute)
         if absolute not in links and _is_detail(parts):
             links.add(absolute)
             yield absolute

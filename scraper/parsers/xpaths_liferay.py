@@ -29,8 +29,9 @@ LIFERAY_MARKUP = (
 )
 """Any of these marks a page rendered by Liferay Portal."""
 
-DETAIL_URL = re.compile(r"/-/(?:view_content/\d+|asset_publisher/[^/]+/content/|\d+-\d+/?$)")
-"""Article URLs: 6.2 `/<page>/-/view_content/<id>-<slug>.html`, 7 `/web/guest/-/<id>-<id>`."""
+DETAIL_URL = re.compile(r"/-/(?:view_content/\d+|asset_publisher/[^/]+/content/|[^/?#]+/?$)")
+"""Article URLs: 6.2 `/<page>/-/view_content/<id>-<slug>.html`, 7 `/web/guest/-/<id>-<id>`
+and its display pages' `/web/guest/-/<url-title>`."""
 
 ARTICLE_ROOTS = (
     needs_class(f"//*[{has_class('asset-full-content')}]", "asset-full-content"),
@@ -50,8 +51,11 @@ TITLE = (
     f".//*[{has_class('asset-title')}]",
     f".//*[{has_class('component-title')}]",
     f".//*[{has_class('header-title')}]",
-    ".//h1 | .//h2",
+    ".//h1",
+    f".//h2[not({has_class('portlet-title-text')})]",
 )
+ASSET_TITLE = f".//*[{has_class('journal-content-article')}]/@data-analytics-asset-title"
+"""Liferay 7 names the web content shown in the attribute its analytics read."""
 
 PUBLISHED = (
     f"ancestor-or-self::*[{has_class('portlet-body')}][1]//*[{has_class('assetPublishDate')}]"
@@ -64,14 +68,15 @@ PUBLISHED = (
 
 SUMMARY = (
     f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
-    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')}]",
+    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')} or {has_class('tom-tat')}]",
 )
 
 NOT_BODY = (
     f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
-    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')}]",
+    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')} or {has_class('tom-tat')}]",
     f".//*[{has_class('attachments')} or {has_class('file-attachment')} or "
-    f"{has_class('taglib-social-bookmarks')} or {has_class('asset-ratings')}]",
+    f"{has_class('taglib-social-bookmarks')} or {has_class('asset-ratings')} or "
+    f"{has_class('news-tags')} or {has_class('news-meta')} or {has_class('metadata-tags')}]",
     ".//script",
     ".//style",
 )
@@ -86,4 +91,5 @@ PORTLET_TITLE = (f"ancestor::*[{has_class('portlet')}][1]//*[{has_class('portlet
 TAGS = (
     needs_class(f"//*[{has_class('metadata-tags')}]//a", "metadata-tags"),
     needs_class(f"//*[{has_class('taglib-asset-tags-summary')}]//a", "taglib-asset-tags-summary"),
+    needs_class(f"//*[{has_class('news-tags')}]//a", "news-tags"),
 )
