@@ -143,6 +143,14 @@ def url_date_hint(url: str, tz: str = DEFAULT_TZ) -> str | None:
     return f"{stamp.isoformat()}{tz}"
 
 
+def visible_text(el: etree._Element) -> str:
+    """Return the normalised text of `el` without what it hides (`display:none`, `hidden`)."""
+    if any(select(el, xpath) for xpath in X.HIDDEN_WITHIN):
+        el = copy.deepcopy(el)
+        drop(el, X.HIDDEN_WITHIN)
+    return _text(el)
+
+
 def drop(el: etree._Element, xpaths: Iterable[str]) -> None:
     """Remove the elements matched by `xpaths` under `el`, keeping their tails."""
     for xpath in xpaths:
@@ -554,7 +562,7 @@ class GenericPage(ArticlePage):
     def summary(self) -> str | None:
         el = self._summary_element()
         if el is not None:
-            return _text(el)
+            return visible_text(el)
         for value in (
             _ld_text(self.ld.get("description")),
             meta_content(self.doc, "og:description"),

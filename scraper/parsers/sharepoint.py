@@ -11,6 +11,7 @@ from lxml import etree
 from scraper.parsers import xpaths_sharepoint as X
 from scraper.parsers.base import ArticlePage, document_base, first_date, meta_content, page_marks
 from scraper.parsers.generic import (
+    GenericPage,
     LabelledDocumentPage,
     attachments_in,
     body_parts,
@@ -21,12 +22,14 @@ from scraper.parsers.generic import (
     select,
     visible_date_after,
 )
+from scraper.parsers.listing import is_listing
 from scraper.parsers.text import fold_accents, normalize_text, paragraphs, text_of
 
 __all__ = [
     "CMS_NAME",
     "SharePointArticlePage",
     "SharePointDocumentPage",
+    "SharePointPublishingPage",
     "detect",
     "is_sharepoint",
     "parse",
@@ -58,9 +61,10 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True for a SharePoint/ASP.NET article or legal-document detail page."""
     if not is_sharepoint(doc):
         return False
-    if select(doc, X.ARTICLE_BODY):
+    if select(doc, X.ARTICLE_BODY) or property_rows(doc):
         return True
-    return bool(property_rows(doc))
+    # a publishing page of another layout: an article unless its links outweigh its text
+    return bool(select(doc, X.PUBLISHING_FIELD)) and not is_listing(doc, url)
 
 
 class SharePointArticlePage(ArticlePage):
@@ -142,8 +146,16 @@ class SharePointDocumentPage(LabelledDocumentPage):
     attachment_areas = X.ARTICLE_ATTACHMENTS
 
 
+class SharePointPublishingPage(GenericPage):
+    """A publishing page whose layout names no field we know: read as the generic parser reads."""
+
+    cms_name = CMS_NAME
+
+
 def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
     """Return the record of a SharePoint article or legal-document page."""
     if select(doc, X.ARTICLE_BODY):
         return SharePointArticlePage(doc, url).to_item()
-    return SharePointDocumentPage(doc, url).to_item()
+    if property_rows(doc):
+        return SharePointDocumentPage(doc, url).to_item()
+    return SharePointPublishingPage(doc, url).to_item()

@@ -87,7 +87,14 @@ BREADCRUMB_ITEMS = (
         "duongdan",
         "box-map",
     ),
+    # "article-breadcrumb", "breadcrumb-wrap": the word inside another class name
+    needs_class("//*[contains(@class, 'breadcrumb')]//a", "breadcrumb"),
 )
+HIDDEN_WITHIN = (
+    ".//*[@hidden or @aria-hidden='true']",
+    ".//*[contains(translate(@style, ' ', ''), 'display:none')]",
+)
+"""Hidden elements inside a block: a SharePoint field's label, a microdata carrier."""
 AUTHOR_ELEMENTS = (
     "//*[@itemprop='author' and not(self::meta)]",
     "//*[@rel='author']",
