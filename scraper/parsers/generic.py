@@ -203,11 +203,28 @@ def _lines_after(el: etree._Element) -> Iterator[tuple[str, etree._Element | Non
         yield " ".join(t for t in select(node, "text()")), None
 
 
+_SITE_PREFIX_END = (" - ", " | ", " – ", " :: ", " » ", ": ")
+
+
+def _agrees(hint: str, text: str) -> bool:
+    """Whether a heading's `text` is the title `hint` names (`<title>`: "Site - Title" too)."""
+    if hint == text or hint.startswith(text) or text.startswith(hint):
+        return True
+    head = hint[: len(hint) - len(text)]
+    return hint.endswith(text) and head.endswith(_SITE_PREFIX_END)
+
+
+_LAST_EDIT = re.compile(r"\b(?:lan cuoi|chinh sua|sua doi luc|last (?:updated|modified))\b")
+"""A date line that says it is the last edit ("Cập nhật lần cuối", "Chỉnh sửa")."""
+
+
 def visible_date_line_after(el: etree._Element, tz: str = DEFAULT_TZ) -> tuple[str, str] | None:
     """Return `(line, ISO date)` of the date shown in the short lines right after `el`."""
     seen = 0
     for raw, time_el in _lines_after(el):
         if time_el is not None:
+            if time_el.get("itemprop") == "dateModified":
+                continue  # the last edit, not the publication
             value = iso_local(time_el.get("datetime"), tz)
             if value:
                 return normalize_text(text_of(time_el)), value
@@ -218,7 +235,7 @@ def visible_date_line_after(el: etree._Element, tz: str = DEFAULT_TZ) -> tuple[s
         if len(line) > MAX_DATE_LINE:
             return None
         value = parse_vietnamese_date(line, tz=tz)
-        if value:
+        if value and not _LAST_EDIT.search(_folded(line)):
             return line, value
         seen += 1
         if seen >= DATE_LINE_WINDOW:
@@ -259,7 +276,10 @@ def is_attachment_url(url: str) -> bool:
     if path.endswith(X.ATTACHMENT_EXTENSIONS):
         return True
     # Liferay document library: /documents/<group>/<folder>/<file.ext>/<uuid>
-    return "/documents/" in path and any(f"{ext}/" in path for ext in X.ATTACHMENT_EXTENSIONS)
+    if "/documents/" in path and any(f"{ext}/" in path for ext in X.ATTACHMENT_EXTENSIONS):
+        return True
+    # Kentico serves a page's attached files as /getattachment/<guid>/<name>.aspx
+    return "/getattachment/" in path and not path.endswith(X.IMAGE_EXTENSIONS)
 
 
 def attachments_in(
@@ -506,7 +526,7 @@ class GenericPage(ArticlePage):
                 text = _text(heading)
                 if len(text) < MIN_TITLE_CHARS:
                     continue
-                if any(h == text or h.startswith(text) or text.startswith(h) for h in hints):
+                if any(_agrees(h, text) for h in hints):
                     best = (text, heading)
                     break
             if best:

@@ -67,6 +67,14 @@ TITLE_HEADINGS = (
         "tieude",
     ),
     "//h2",
+    needs_class(
+        "//*[contains(@class, 'title') or contains(@class, 'tieude')][self::span or self::div or "
+        "self::p or self::td][not(ancestor::a)][not(ancestor::li)]",
+        "title",
+        "tieude",
+    ),
+    # an ASP.NET label: `<span id="ctl00_..._lblTitle">`
+    "//span[contains(@id, 'lblTitle') or contains(@id, 'lblTieuDe')]",
     "//*[self::b or self::strong][not(ancestor::a)][not(ancestor::li)]",
 )
 """Where an article title may be, in order; a candidate must agree with `<title>`/og:title."""
@@ -82,10 +90,11 @@ BREADCRUMB_ITEMS = (
     needs_class(f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')}]//li", "breadcrumb"),
     needs_class(
         f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')} or contains(@class, "
-        "'duongdan') or contains(@class, 'box-map')]//a",
+        f"'duongdan') or contains(@class, 'box-map') or {has_class('path')}]//a",
         "breadcrumb",
         "duongdan",
         "box-map",
+        "path",
     ),
     # "article-breadcrumb", "breadcrumb-wrap": the word inside another class name
     needs_class("//*[contains(@class, 'breadcrumb')]//a", "breadcrumb"),
@@ -120,6 +129,8 @@ SUMMARY_ELEMENTS = (
 )
 TIME_ELEMENTS = "//time[@datetime]"
 
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".svg")
+"""Files a Kentico `/getattachment/` link may serve that are pictures, not documents."""
 ATTACHMENT_EXTENSIONS = (
     ".pdf",
     ".doc",
