@@ -166,12 +166,13 @@ DOCUMENT_PROPERTY_TABLES = (
 )
 """Tables tried in order; the first with a "Số ký hiệu" label holds the document's fields."""
 DOCUMENT_TITLE = (
-    needs_class(f"//*[{has_class('vbProperties')}]//td[{has_class('title')}]", "vbProperties"),
     needs_class(
         f"//*[{has_class('title-vbpq')} or {has_class('title-vb')} or {has_class('vbTitle')}]",
         "title-vb",
         "vbTitle",
     ),
+    # no heading: the trích yếu in the fields table (vbpl.vn)
+    needs_class(f"//*[{has_class('vbProperties')}]//td[{has_class('title')}]", "vbProperties"),
     "//h1",
 )
 DOCUMENT_TEXT = (
