@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import lxml.html
@@ -17,7 +18,7 @@ from scraper.parsers.base import (
     page_marks,
     without_redirect,
 )
-from scraper.parsers.dates import find_dates
+from scraper.parsers.dates import find_dates, parse_vietnamese_date
 from scraper.parsers.generic import (
     attachments_in,
     body_parts,
@@ -28,7 +29,7 @@ from scraper.parsers.generic import (
     select,
     visible_date_after,
 )
-from scraper.parsers.text import normalize_text, styled_paragraphs, text_of
+from scraper.parsers.text import fold_accents, normalize_text, styled_paragraphs, text_of
 
 __all__ = ["CMS_NAME", "LiferayArticlePage", "detect", "is_liferay", "parse"]
 
@@ -52,6 +53,18 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
 
 def _text(el: etree._Element | None) -> str:
     return normalize_text(text_of(el)) if el is not None else ""
+
+
+MAX_DATE_LINE = 60
+_DATE_WORDS = re.compile(r"[^\W\d_]+")
+_DATE_LINE_WORDS = frozenset({"ngay", "cap", "nhat", "dang", "luc", "gio", "thu", "hai", "ba", "tu",
+                              "nam", "sau", "bay", "chu", "sa", "ch", "am", "pm"})  # fmt: skip
+
+
+def _only_a_date(line: str) -> bool:
+    """Whether `line` is a date and time with at most a label ("Ngày", "Cập nhật lúc")."""
+    words = _DATE_WORDS.findall(fold_accents(line).lower())
+    return all(w in _DATE_LINE_WORDS for w in words) and parse_vietnamese_date(line) is not None
 
 
 LEAD_CHARS = 300
@@ -119,7 +132,11 @@ class LiferayArticlePage(ArticlePage):
             else:
                 content = copy.deepcopy(self.content)
                 drop(content, X.NOT_BODY)
-                self._parts = body_parts(content, skip=(self.summary(), self.title()))
+                lines, author, source = body_parts(content, skip=(self.summary(), self.title()))
+                # the template's own date line ("Ngày 15/03/2023 | 14:30") opens the content
+                while lines and len(lines[0]) <= MAX_DATE_LINE and _only_a_date(lines[0]):
+                    lines = lines[1:]
+                self._parts = (lines, author, source)
         return self._parts
 
     def body(self) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import lxml.html
@@ -24,7 +25,7 @@ from scraper.parsers.base import (
 )
 from scraper.parsers.dates import document_date
 from scraper.parsers.docnumbers import cited_numbers
-from scraper.parsers.text import block_text, normalize_text, paragraphs, text_of
+from scraper.parsers.text import block_text, fold_accents, normalize_text, paragraphs, text_of
 from scraper.record import empty_record
 
 __all__ = ["CMS_NAME", "NukeVietLawPage", "detect", "document_number", "parse"]
@@ -69,6 +70,12 @@ FIELD_LABELS: dict[str, str] = {
     "co quan ban hanh": "issuer",
     "nguoi ky": "signer",
 }
+SIGNING_ROLE = re.compile(
+    r"^(?:(?:kt|tm|tl|tuq|q)\.\s*\S|(?:pho |quyen )?(?:chu tich|giam doc|bo truong|"
+    r"thu truong|truong ban|pho truong ban|chanh van phong|truong phong|bi thu))"
+)
+"""The lines above a signer's name: "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN"."""
+MAX_ROLE_CHARS = 60
 DATE_FIELDS = frozenset({"published", "effective", "expires"})
 BODY_HEADINGS = frozenset({"noi dung", "toan van"})
 
@@ -136,7 +143,7 @@ class NukeVietLawPage:
     def body(self) -> str | None:
         found = select(self.doc, BODY_4X)
         if found:
-            return "\n\n".join(paragraphs(found[0])) or None
+            return "\n\n".join(self._without_signature(paragraphs(found[0]))) or None
         parts: list[str] = []
         for heading in select(self.doc, HEADINGS):
             if label_key(text_of(heading)) not in BODY_HEADINGS:
@@ -146,7 +153,21 @@ class NukeVietLawPage:
                     break
                 if isinstance(sibling.tag, str):
                     parts.extend(paragraphs(sibling))
-        return "\n\n".join(parts) or None
+        return "\n\n".join(self._without_signature(parts)) or None
+
+    def _without_signature(self, parts: list[str]) -> list[str]:
+        """Return `parts` without the closing signature block ("KT. CHỦ TỊCH", ..., the signer)."""
+        signer = self.signer()
+        if not parts or not signer or parts[-1] != signer:
+            return parts
+        end = len(parts) - 1
+        while (
+            end
+            and len(parts[end - 1]) <= MAX_ROLE_CHARS
+            and SIGNING_ROLE.match(fold_accents(parts[end - 1]).lower())
+        ):
+            end -= 1
+        return parts[:end]
 
     def published(self) -> str | None:
         return self._date("published")
