@@ -855,13 +855,23 @@ def label_pairs(rows: Sequence[etree._Element]) -> list[tuple[str, etree._Elemen
 
 def label_key(label: str) -> str:
     """Return a label folded for lookup: "Số kí hiệu:" → "so ki hieu"."""
-    return _NOT_LABEL_CHAR.sub("", fold_accents(normalize_text(label)).lower()).strip()
+    return " ".join(_NOT_LABEL_CHAR.sub(" ", fold_accents(normalize_text(label)).lower()).split())
 
 
 _NOT_LABEL_CHAR = re.compile(r"[^a-z0-9 ]")
 
 PLACEHOLDERS = frozenset(
-    {"", "na", "khong", "khong co", "dang cap nhat", "dang cap nhap", "chua cap nhat", "chua co"}
+    {
+        "",
+        "n a",
+        "na",
+        "khong",
+        "khong co",
+        "dang cap nhat",
+        "dang cap nhap",
+        "chua cap nhat",
+        "chua co",
+    }
 )
 """Values (folded as `label_key` folds) a field table shows for a field nobody filled in."""
 

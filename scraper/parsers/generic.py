@@ -696,12 +696,7 @@ def property_rows(doc: etree._Element) -> list[etree._Element]:
     for xpath in X.DOCUMENT_PROPERTY_TABLES:
         for table in select(doc, xpath):
             rows = [r for r in table.iter("tr") if _closest_table(r) is table]
-            labels = {
-                " ".join(label_key(_text(c)).split())
-                for r in rows
-                for c in r
-                if c.tag in ("td", "th")
-            }
+            labels = {label_key(_text(c)) for r in rows for c in r if c.tag in ("td", "th")}
             if any(X.LABELS.get(label) == "doc_number" for label in labels):
                 return rows
     return []
@@ -734,7 +729,7 @@ class LabelledDocumentPage:
             cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
             i = 0
             while i < len(cells):
-                key = " ".join(label_key(_text(cells[i])).split())
+                key = label_key(_text(cells[i]))
                 if key == X.ISSUER_ROLE_SIGNER:
                     values = [_text(c) for c in cells[i + 1 :]]
                     if values and values[0]:

@@ -92,8 +92,8 @@ def _is_detail(parts: SplitResult) -> bool:
     query = parse_qs(parts.query) if _may_name_op(parts.query) else {}
     if "nv" in query and "op" in query:
         op = query["op"][0]
-        if EXCLUDED_OPS.match(op):
-            return False
+        if EXCLUDED_OPS.match(op) or "download" in query:
+            return False  # `&download=1&id=0`: the document's file, not its page
         return bool(DETAIL_OP.match(op) or DETAIL_OP_MODULE.match(op))
     if EXCLUDED_PATH.search(path):
         return False

@@ -90,9 +90,11 @@ BREADCRUMB_ITEMS = (
     needs_class(f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')}]//li", "breadcrumb"),
     needs_class(
         f"//*[{has_class('breadcrumb')} or {has_class('breadcrumbs')} or contains(@class, "
-        f"'duongdan') or contains(@class, 'box-map') or {has_class('path')}]//a",
+        f"'duongdan') or contains(@class, 'duong-dan') or contains(@class, 'box-map') or "
+        f"{has_class('path')}]//a",
         "breadcrumb",
         "duongdan",
+        "duong-dan",
         "box-map",
         "path",
     ),
@@ -171,9 +173,16 @@ DOCUMENT_TITLE = (
         "title-vb",
         "vbTitle",
     ),
+    needs_class(
+        "//*[contains(@class, 'tieu-de') or contains(@class, 'tieude')][self::h1 or self::h2 or "
+        "self::h3]",
+        "tieu-de",
+        "tieude",
+    ),
     # no heading: the trích yếu in the fields table (vbpl.vn)
     needs_class(f"//*[{has_class('vbProperties')}]//td[{has_class('title')}]", "vbProperties"),
     "//h1",
+    "//span[contains(@id, 'lblTieuDe') or contains(@id, 'lblTitle')]",
 )
 DOCUMENT_TEXT = (
     needs("//*[@id='toanvancontent']", ("id", "toanvancontent")),
@@ -210,6 +219,10 @@ LABELS: dict[str, str] = {
     "nguoi ky": "signer",
     "linh vuc": "category",
     "trich yeu": "summary",
+    "trich yeu noi dung": "summary",
+    "hinh thuc van ban": "doc_type",
+    "nguoi ky duyet": "signer",
+    "don vi ban hanh": "issuer",
 }
 ISSUER_ROLE_SIGNER = "co quan ban hanh chuc danh nguoi ky"
 """vbpl.vn puts issuer, signer's title and signer in one row after this label."""

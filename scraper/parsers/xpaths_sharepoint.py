@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scraper.parsers.base import has_class, needs, needs_class
+from scraper.parsers.xpaths_generic import BREADCRUMB_ITEMS as GENERIC_BREADCRUMBS
 
 SHAREPOINT_MARKUP = (
     needs(
@@ -85,4 +86,5 @@ BREADCRUMB_ITEMS = (
         "breadcrumb",
         "box-map",
     ),
+    *GENERIC_BREADCRUMBS,
 )
