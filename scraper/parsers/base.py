@@ -21,6 +21,7 @@ __all__ = [
     "PageMarks",
     "PageParser",
     "ParseError",
+    "author_label",
     "current_marks",
     "decode_html",
     "join_url",
@@ -264,6 +265,11 @@ def _author_label(text: str) -> str | None:
     if not match:
         return None
     return _label_value(match, text).rstrip(".") or None
+
+
+def author_label(text: str) -> str | None:
+    """Return the name a byline labels ("Tác giả: Thanh Hương" → "Thanh Hương"), else None."""
+    return _author_label(text)
 
 
 def _source_label(text: str) -> str | None:

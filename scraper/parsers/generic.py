@@ -23,6 +23,7 @@ from scraper.parsers import xpaths_generic as X
 from scraper.parsers.base import (
     ArticlePage,
     absolute_url,
+    author_label,
     document_base,
     label_key,
     looks_like_name,
@@ -617,6 +618,7 @@ class GenericPage(ArticlePage):
         for xpath in X.AUTHOR_ELEMENTS:
             for el in select(self.doc, xpath):
                 name = _text(el)
+                name = author_label(name) or name
                 if name and looks_like_name(name):
                     return name
         for value in (_ld_text(self.ld.get("author")), meta_content(self.doc, "author")):

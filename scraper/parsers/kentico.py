@@ -10,6 +10,7 @@ from lxml import etree
 from scraper.parsers import xpaths_kentico as X
 from scraper.parsers.base import ArticlePage, document_base, first_date, meta_content, page_marks
 from scraper.parsers.generic import (
+    GenericPage,
     attachments_in,
     body_parts,
     breadcrumb_category,
@@ -18,9 +19,17 @@ from scraper.parsers.generic import (
     select,
     visible_date_after,
 )
+from scraper.parsers.listing import is_listing
 from scraper.parsers.text import normalize_text, paragraphs, text_of
 
-__all__ = ["CMS_NAME", "KenticoArticlePage", "detect", "is_kentico", "parse"]
+__all__ = [
+    "CMS_NAME",
+    "KenticoArticlePage",
+    "KenticoTransformationPage",
+    "detect",
+    "is_kentico",
+    "parse",
+]
 
 CMS_NAME = "kentico"
 
@@ -39,8 +48,16 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     """Return True for a Kentico article page."""
     if not is_kentico(doc):
         return False
+    if _article_root(doc) is not None:
+        return True
+    # a transformation of another site: an article unless its links outweigh its text
+    return not is_listing(doc, url)
+
+
+def _article_root(doc: lxml.html.HtmlElement) -> etree._Element | None:
+    """The `div.article` (or `time.ct_time` parent) of the stock templates, with a body."""
     root = first_of(doc, X.ARTICLE_ROOTS)
-    return root is not None and first_of(root, X.BODY) is not None
+    return root if root is not None and first_of(root, X.BODY) is not None else None
 
 
 class KenticoArticlePage(ArticlePage):
@@ -102,6 +119,14 @@ class KenticoArticlePage(ArticlePage):
         return attachments_in(scope, self.base)
 
 
+class KenticoTransformationPage(GenericPage):
+    """An article of a site's own Kentico transformation: read as the generic parser reads."""
+
+    cms_name = CMS_NAME
+
+
 def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
     """Return the record of a Kentico article page."""
-    return KenticoArticlePage(doc, url).to_item()
+    if _article_root(doc) is not None:
+        return KenticoArticlePage(doc, url).to_item()
+    return KenticoTransformationPage(doc, url).to_item()

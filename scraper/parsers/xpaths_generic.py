@@ -121,12 +121,14 @@ TAG_LINKS = (
     ),
     "//a[@rel='tag']",
 )
-SUMMARY_CLASSES = ("sapo", "summary", "lead", "tomtat", "description")
+SUMMARY_CLASSES = ("sapo", "summary", "lead", "tomtat", "tom-tat", "description")
 """Class fragments of `SUMMARY_ELEMENTS`; without them (or `itemprop=description`) none match."""
 SUMMARY_ELEMENTS = (
     # the elements with such a class or itemprop, each attribute kind tested on its own nodes
-    "(//*[contains(@class, 'sapo') or contains(@class, 'summary') or contains(@class, 'lead')"
-    " or contains(@class, 'tomtat') or contains(@class, 'description')]"
+    # (Drupal's body field is "text-with-summary": a body that may have one, not a summary)
+    "(//*[contains(@class, 'sapo') or contains(@class, 'summary') and not(contains(@class, "
+    "'with-summary')) or contains(@class, 'lead') or contains(@class, 'tomtat') or "
+    "contains(@class, 'tom-tat') or contains(@class, 'description')]"
     " | //*[@itemprop='description'])[not(self::meta)]",
 )
 TIME_ELEMENTS = "//time[@datetime]"

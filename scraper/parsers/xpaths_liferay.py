@@ -29,9 +29,13 @@ LIFERAY_MARKUP = (
 )
 """Any of these marks a page rendered by Liferay Portal."""
 
-DETAIL_URL = re.compile(r"/-/(?:view_content/\d+|asset_publisher/[^/]+/content/|[^/?#]+/?$)")
-"""Article URLs: 6.2 `/<page>/-/view_content/<id>-<slug>.html`, 7 `/web/guest/-/<id>-<id>`
-and its display pages' `/web/guest/-/<url-title>`."""
+DETAIL_URL = re.compile(
+    r"/-/(?:view_content/\d+|asset_publisher/[^/]+/content/|journal_content/56_INSTANCE_[^/]+/\d+/\d+"
+    r"|[^/?#]+/?$)"
+)
+"""Article URLs: 6.2 `/<page>/-/view_content/<id>-<slug>.html` and
+`/-/journal_content/56_INSTANCE_<id>/<group>/<article>`, 7 `/web/guest/-/<id>-<id>` and its
+display pages' `/web/guest/-/<url-title>`."""
 
 ARTICLE_ROOTS = (
     needs_class(f"//*[{has_class('asset-full-content')}]", "asset-full-content"),
@@ -68,15 +72,21 @@ PUBLISHED = (
 
 SUMMARY = (
     f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
-    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')} or {has_class('tom-tat')}]",
+    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')} or "
+    f"{has_class('tom-tat')}]",
+    # a site's own name for it: "skhcn-news-sapo"
+    ".//*[contains(@class, 'sapo')]",
 )
 
 NOT_BODY = (
     f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
-    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')} or {has_class('tom-tat')}]",
+    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')} or "
+    f"{has_class('tom-tat')}]",
     f".//*[{has_class('attachments')} or {has_class('file-attachment')} or "
     f"{has_class('taglib-social-bookmarks')} or {has_class('asset-ratings')} or "
     f"{has_class('news-tags')} or {has_class('news-meta')} or {has_class('metadata-tags')}]",
+    # a template's own attachment block ("dt-article-attach"): read by `attachments`
+    ".//*[contains(@class, 'attach')]",
     ".//script",
     ".//style",
 )
