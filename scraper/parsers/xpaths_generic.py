@@ -122,13 +122,14 @@ TAG_LINKS = (
     "//a[@rel='tag']",
 )
 SUMMARY_CLASSES = ("sapo", "summary", "lead", "tomtat", "tom-tat", "description")
+NOT_SUMMARY_CLASS = "with-summary"
+"""Drupal's body field ("text-with-summary"): a body that may have a summary, not one."""
 """Class fragments of `SUMMARY_ELEMENTS`; without them (or `itemprop=description`) none match."""
 SUMMARY_ELEMENTS = (
     # the elements with such a class or itemprop, each attribute kind tested on its own nodes
-    # (Drupal's body field is "text-with-summary": a body that may have one, not a summary)
-    "(//*[contains(@class, 'sapo') or contains(@class, 'summary') and not(contains(@class, "
-    "'with-summary')) or contains(@class, 'lead') or contains(@class, 'tomtat') or "
-    "contains(@class, 'tom-tat') or contains(@class, 'description')]"
+    "(//*[contains(@class, 'sapo') or contains(@class, 'summary') or contains(@class, 'lead')"
+    " or contains(@class, 'tomtat') or contains(@class, 'tom-tat') or "
+    "contains(@class, 'description')]"
     " | //*[@itemprop='description'])[not(self::meta)]",
 )
 TIME_ELEMENTS = "//time[@datetime]"
