@@ -257,7 +257,8 @@ def _fold(s: str) -> str:
     return s.translate(_CHAR_FOLD)
 
 
-def _author_label(text: str) -> str | None:
+def author_label(text: str) -> str | None:
+    """Return the name a byline labels ("Tác giả: Thanh Hương" → "Thanh Hương"), else None."""
     text = normalize_text(text)
     if len(text) > MAX_SIGNATURE_CHARS * 2:
         return None
@@ -265,11 +266,6 @@ def _author_label(text: str) -> str | None:
     if not match:
         return None
     return _label_value(match, text).rstrip(".") or None
-
-
-def author_label(text: str) -> str | None:
-    """Return the name a byline labels ("Tác giả: Thanh Hương" → "Thanh Hương"), else None."""
-    return _author_label(text)
 
 
 def _source_label(text: str) -> str | None:
@@ -324,7 +320,7 @@ def split_signature(
         line = normalize_text(line)
         if not line:
             continue
-        labelled = _author_label(line)
+        labelled = author_label(line)
         author = author or labelled
         if not labelled:
             source = source or _source_label(line)
@@ -333,7 +329,7 @@ def split_signature(
     trailing = 0
     while items and trailing < MAX_TRAILING and len(items) > 1:
         last = items[-1]
-        labelled_author = _author_label(last.text)
+        labelled_author = author_label(last.text)
         labelled_source = None if labelled_author else _source_label(last.text)
         if labelled_author and body_author is None:
             body_author = labelled_author
