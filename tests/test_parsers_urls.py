@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urldefrag, urljoin
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scraper.parsers.base import join_url
+from scraper.parsers.base import join_url, without_redirect
+from scraper.parsers.generic import is_attachment_url
 
 BASES = [
     "https://thanhpho.tayninh.gov.vn/tin-tuc/a-1.html",
@@ -60,3 +62,32 @@ def test_join_url_plain_links() -> None:
     base = "https://a.gov.vn/tin-tuc/x-1.html"
     for href in ("/tin-tuc/b-2.html?x=1", "https://b.gov.vn", "http://a.gov.vn/p?", "/a/../b", "c"):
         assert join_url(base, href) == urldefrag(urljoin(base, href)).url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.gov.vn/tin/-/asset_publisher/X1/content/bai-viet?redirect=https%3A%2F%2Fa",
+         "https://a.gov.vn/tin/-/asset_publisher/X1/content/bai-viet"),
+        ("https://a.gov.vn/x?p_p_id=1&_101_INSTANCE_X1_redirect=%2Ftin&inheritRedirect=true#top",
+         "https://a.gov.vn/x?p_p_id=1#top"),
+        ("https://a.gov.vn/x?redirectUrl=1", "https://a.gov.vn/x?redirectUrl=1"),
+        ("https://a.gov.vn/x?id=5", "https://a.gov.vn/x?id=5"),
+        ("https://a.gov.vn/x", "https://a.gov.vn/x"),
+    ],
+)  # fmt: skip
+def test_without_redirect_drops_only_where_to_go_back(url: str, expected: str) -> None:
+    assert without_redirect(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "attachment"),
+    [
+        ("https://a.gov.vn/getattachment/3f6b2c1e-8d47/KH-2345-nam-hoc-2021.aspx", True),
+        ("https://a.gov.vn/getattachment/3f6b2c1e-8d47/bao-cao.pdf.aspx", True),
+        ("https://a.gov.vn/getattachment/3f6b2c1e-8d47/anh-hoi-nghi.jpg.aspx", False),
+        ("https://a.gov.vn/tin-tuc/hoi-nghi.aspx", False),
+    ],
+)
+def test_kentico_attachments_are_files_but_not_pictures(url: str, attachment: bool) -> None:
+    assert is_attachment_url(url) is attachment
