@@ -694,6 +694,9 @@ def _place_date(folded: str) -> str | None:
     return None
 
 
+MIN_LABELLED_ROWS = 2
+
+
 @per_page
 def property_rows(doc: etree._Element) -> list[etree._Element]:
     """Return the rows of the first table labelled like a document's fields ("Số ký hiệu")."""
@@ -701,9 +704,27 @@ def property_rows(doc: etree._Element) -> list[etree._Element]:
         for table in select(doc, xpath):
             rows = [r for r in table.iter("tr") if _closest_table(r) is table]
             labels = {label_key(_text(c)) for r in rows for c in r if c.tag in ("td", "th")}
-            if any(X.LABELS.get(label) == "doc_number" for label in labels):
+            if any(X.LABELS.get(label) == "doc_number" for label in labels) and _labels_rows(rows):
                 return rows
     return []
+
+
+def _labels_rows(rows: Sequence[etree._Element]) -> bool:
+    """Whether labels open the rows (a fields table), not only head columns (a list of documents).
+
+    A search form lays out the same labels beside its inputs: not a document's fields.
+    """
+    table = _closest_table(rows[0]) if rows else None
+    if table is not None and next(table.iter("input", "select", "textarea"), None) is not None:
+        return False
+    labelled = 0
+    for row in rows:
+        cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+        if cells and label_key(_text(cells[0])) in X.LABELS:
+            labelled += 1
+            if labelled >= MIN_LABELLED_ROWS:
+                return True
+    return False
 
 
 def _closest_table(el: etree._Element) -> etree._Element | None:
