@@ -10,10 +10,12 @@ from lxml import etree
 from scraper.parsers.base import (
     ArticlePage,
     absolute_url,
+    author_label,
     document_base,
     first,
     first_date,
     has_class,
+    looks_like_name,
     memoized,
     meta_content,
     needs,
@@ -22,6 +24,7 @@ from scraper.parsers.base import (
     select,
     split_signature,
 )
+from scraper.parsers.generic import visible_date_after
 from scraper.parsers.text import (
     block_text,
     fold_accents,
@@ -94,6 +97,12 @@ TAG_CONTAINERS = (
     ),
     needs_class(f"//*[{has_class('news_column')}]//*[{has_class('keywords')}]", "keywords"),
 )
+# a theme's own author block ("detail-author"); the hidden microdata author is a login name
+AUTHOR_BLOCK = (
+    ".//*[contains(@class, 'author')][not(@itemprop)][not(ancestor::*[@id='news-bodyhtml'])]"
+)
+TAG_ICONS = "following::*[self::em or self::i][contains(@class, 'fa-tags')][1]/parent::*"
+"""A theme without `.news_column`: the first block with the tags icon after the title."""
 BYLINE_AUTHOR_LABELS = ("tac gia bai viet", "tac gia")
 BYLINE_SOURCE_LABELS = ("nguon tin", "nguon")
 HOME_CRUMBS = frozenset({"trang nhat", "trang chu", "home"})
@@ -143,7 +152,12 @@ class NukeVietNewsPage(ArticlePage):
         return text or meta_content(self.doc, "og:title")
 
     def published(self) -> str | None:
-        return first_date(self.root, PUBLISHED)
+        value = first_date(self.root, PUBLISHED)
+        if value is None:
+            # another theme's date line ("14:32 | 05/12/2023"): the short lines under the title
+            title = first(self.root, TITLE)
+            value = visible_date_after(title) if title is not None else None
+        return value
 
     @memoized
     def summary(self) -> str | None:
@@ -173,7 +187,15 @@ class NukeVietNewsPage(ArticlePage):
         return "\n\n".join(paragraphs) or None
 
     def author(self) -> str | None:
-        return self._body_parts()[1]
+        signed = self._body_parts()[1]
+        if signed:
+            return signed
+        for el in select(self.root, AUTHOR_BLOCK):
+            text = normalize_text(text_of(el))
+            name = author_label(text) or text
+            if name and looks_like_name(name):
+                return name
+        return None
 
     def source(self) -> str | None:
         return self._body_parts()[2]
@@ -199,14 +221,23 @@ class NukeVietNewsPage(ArticlePage):
         return names[-1] if names else None
 
     def tags(self) -> list[str]:
-        if not page_marks(self.doc).any_class("news_column"):
-            return []  # every tag container is inside `.news_column`
-        for xpath in TAG_CONTAINERS:
-            for container in select(self.doc, xpath):
-                tags = [normalize_text(text_of(a)) for a in container.iter("a")]
-                tags = [t for t in tags if t]
-                if tags:
-                    return list(dict.fromkeys(tags))
+        marks = page_marks(self.doc)
+        if marks.any_class("news_column"):
+            for xpath in TAG_CONTAINERS:
+                found = self._tags_in(select(self.doc, xpath))
+                if found:
+                    return found
+        if marks.any_class("fa-tags") and (title := first(self.root, TITLE)) is not None:
+            return self._tags_in(select(title, TAG_ICONS))
+        return []
+
+    @staticmethod
+    def _tags_in(containers: list[Any]) -> list[str]:
+        for container in containers:
+            tags = [normalize_text(text_of(a)) for a in container.iter("a")]
+            tags = [t for t in tags if t]
+            if tags:
+                return list(dict.fromkeys(tags))
         return []
 
     def attachments(self) -> list[dict[str, str]]:
