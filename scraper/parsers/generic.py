@@ -575,7 +575,7 @@ class GenericPage(ArticlePage):
             for el in select(self.doc, xpath):
                 if el.tag in ("body", "html", "meta") or select(el, "ancestor::li"):
                     continue
-                if X.NOT_SUMMARY_CLASS in (el.get("class") or ""):
+                if any(c in (el.get("class") or "") for c in X.NOT_SUMMARY_CLASSES):
                     continue
                 if len(_text(el)) >= MIN_META_SUMMARY:
                     return el

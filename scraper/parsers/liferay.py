@@ -20,6 +20,7 @@ from scraper.parsers.base import (
 )
 from scraper.parsers.dates import find_dates, parse_vietnamese_date
 from scraper.parsers.generic import (
+    GenericPage,
     attachments_in,
     body_parts,
     breadcrumb_category,
@@ -29,9 +30,10 @@ from scraper.parsers.generic import (
     select,
     visible_date_after,
 )
+from scraper.parsers.listing import is_listing
 from scraper.parsers.text import fold_accents, normalize_text, styled_paragraphs, text_of
 
-__all__ = ["CMS_NAME", "LiferayArticlePage", "detect", "is_liferay", "parse"]
+__all__ = ["CMS_NAME", "LiferayArticlePage", "LiferayDisplayPage", "detect", "is_liferay", "parse"]
 
 CMS_NAME = "liferay"
 
@@ -48,7 +50,10 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
         return False
     if select(doc, X.ARTICLE_ROOTS[0]):
         return True
-    return bool(X.DETAIL_URL.search(url)) and first_of(doc, X.ARTICLE_ROOTS) is not None
+    if not X.DETAIL_URL.search(url):
+        return False
+    # an article's address: its journal content, or a display page built of fragments
+    return first_of(doc, X.ARTICLE_ROOTS) is not None or not is_listing(doc, url)
 
 
 def _text(el: etree._Element | None) -> str:
@@ -163,6 +168,17 @@ class LiferayArticlePage(ArticlePage):
         return attachments_in([self.content] if self.content is not None else [], self.base)
 
 
+class LiferayDisplayPage(GenericPage):
+    """A 7.4 display page (fragments, no journal content portlet): read as generic."""
+
+    cms_name = CMS_NAME
+
+    def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
+        super().__init__(doc, without_redirect(url))
+
+
 def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
     """Return the record of a Liferay article page."""
-    return LiferayArticlePage(doc, url).to_item()
+    if select(doc, X.ARTICLE_ROOTS[0]) or first_of(doc, X.ARTICLE_ROOTS) is not None:
+        return LiferayArticlePage(doc, url).to_item()
+    return LiferayDisplayPage(doc, url).to_item()

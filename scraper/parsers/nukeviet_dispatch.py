@@ -56,6 +56,8 @@ FIELD_LABELS: dict[str, str] = {
     "tai file": "files",
     "cong van dinh kem": "files",
 }
+MODULE_TITLES = frozenset({"cong van", "cong van den", "cong van di", "van ban", "dispatch"})
+"""Page titles that name the module (folded), not the dispatch."""
 REQUIRED_LABELS = frozenset({"doc_number", "doc_type"})
 
 
@@ -106,14 +108,15 @@ class NukeVietDispatchPage:
         named = self._text("title")
         if named:
             return named
-        for key in TITLE_META:
-            value = meta_content(self.doc, key)
-            if value:
-                return strip_site_name(value, meta_content(self.doc, SITE_NAME_META))
+        site = meta_content(self.doc, SITE_NAME_META)
+        candidates = [meta_content(self.doc, key) for key in TITLE_META]
         found = select(self.doc, PAGE_TITLE)
-        title = normalize_text(text_of(found[0])) if found else ""
-        if title:
-            return strip_site_name(title, meta_content(self.doc, SITE_NAME_META))
+        candidates.append(normalize_text(text_of(found[0])) if found else None)
+        for value in candidates:
+            title = strip_site_name(value, site) if value else None
+            # the stock module names no dispatch: its page title is the module's own name
+            if title and label_key(title.split(" - ")[0]) not in MODULE_TITLES:
+                return title
         return self.summary()
 
     @memoized

@@ -71,11 +71,13 @@ FIELD_LABELS: dict[str, str] = {
     "nguoi ky": "signer",
 }
 SIGNING_ROLE = re.compile(
-    r"^(?:(?:kt|tm|tl|tuq|q)\.\s*\S|(?:pho |quyen )?(?:chu tich|giam doc|bo truong|"
+    r"^(?:\(?da ky\)?$|(?:kt|tm|tl|tuq|q)\.\s*\S|(?:pho |quyen )?(?:chu tich|giam doc|bo truong|"
     r"thu truong|truong ban|pho truong ban|chanh van phong|truong phong|bi thu))"
 )
 """The lines above a signer's name: "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN"."""
 MAX_ROLE_CHARS = 60
+RECIPIENTS = "noi nhan"
+"""The recipients list that closes a document ("Nơi nhận:"), beside or above the signature."""
 DATE_FIELDS = frozenset({"published", "effective", "expires"})
 BODY_HEADINGS = frozenset({"noi dung", "toan van"})
 
@@ -156,16 +158,16 @@ class NukeVietLawPage:
         return "\n\n".join(self._without_signature(parts)) or None
 
     def _without_signature(self, parts: list[str]) -> list[str]:
-        """Return `parts` without the closing signature block ("KT. CHỦ TỊCH", ..., the signer)."""
+        """Return `parts` without the closing block: recipients ("Nơi nhận:") and signature."""
         signer = self.signer()
-        if not parts or not signer or parts[-1] != signer:
-            return parts
-        end = len(parts) - 1
-        while (
-            end
-            and len(parts[end - 1]) <= MAX_ROLE_CHARS
-            and SIGNING_ROLE.match(fold_accents(parts[end - 1]).lower())
-        ):
+        end, closed = len(parts), False
+        while end:
+            last = parts[end - 1]
+            folded = fold_accents(last).lower()
+            if folded.startswith(RECIPIENTS) or (signer and last == signer):
+                closed = True  # the table of both reads as one row: "Nơi nhận: ... | TM. ..."
+            elif not (closed and len(last) <= MAX_ROLE_CHARS and SIGNING_ROLE.match(folded)):
+                break
             end -= 1
         return parts[:end]
 

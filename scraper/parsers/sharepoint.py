@@ -63,8 +63,10 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
         return False
     if select(doc, X.ARTICLE_BODY) or property_rows(doc):
         return True
-    # a publishing page of another layout: an article unless its links outweigh its text
-    return bool(select(doc, X.PUBLISHING_FIELD)) and not is_listing(doc, url)
+    # SharePoint with another layout (a publishing page, a web part of the site's own): an
+    # article unless its links outweigh its text
+    marks = page_marks(doc)
+    return any(marks.matches(xpath) for xpath in X.SHAREPOINT_MARKUP) and not is_listing(doc, url)
 
 
 class SharePointArticlePage(ArticlePage):
@@ -147,7 +149,7 @@ class SharePointDocumentPage(LabelledDocumentPage):
 
 
 class SharePointPublishingPage(GenericPage):
-    """A publishing page whose layout names no field we know: read as the generic parser reads."""
+    """A SharePoint page whose layout names no field we know: read as the generic parser reads."""
 
     cms_name = CMS_NAME
 

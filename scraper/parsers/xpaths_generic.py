@@ -122,8 +122,9 @@ TAG_LINKS = (
     "//a[@rel='tag']",
 )
 SUMMARY_CLASSES = ("sapo", "summary", "lead", "tomtat", "tom-tat", "description")
-NOT_SUMMARY_CLASS = "with-summary"
-"""Drupal's body field ("text-with-summary"): a body that may have a summary, not one."""
+NOT_SUMMARY_CLASSES = ("with-summary", "site-description")
+"""Drupal's body field ("text-with-summary": a body that may have a summary) and a site
+header's tagline ("site-description", Joomla's Cassiopeia): not an article's summary."""
 """Class fragments of `SUMMARY_ELEMENTS`; without them (or `itemprop=description`) none match."""
 SUMMARY_ELEMENTS = (
     # the elements with such a class or itemprop, each attribute kind tested on its own nodes

@@ -31,11 +31,11 @@ LIFERAY_MARKUP = (
 
 DETAIL_URL = re.compile(
     r"/-/(?:view_content/\d+|asset_publisher/[^/]+/content/|journal_content/56_INSTANCE_[^/]+/\d+/\d+"
-    r"|[^/?#]+/?$)"
+    r"|[^/?#]+/?$)|/w/[^/?#]+/?$"
 )
 """Article URLs: 6.2 `/<page>/-/view_content/<id>-<slug>.html` and
 `/-/journal_content/56_INSTANCE_<id>/<group>/<article>`, 7 `/web/guest/-/<id>-<id>` and its
-display pages' `/web/guest/-/<url-title>`."""
+display pages' `/web/guest/-/<url-title>`, 7.4's `/w/<url-title>`."""
 
 ARTICLE_ROOTS = (
     needs_class(f"//*[{has_class('asset-full-content')}]", "asset-full-content"),
@@ -68,12 +68,15 @@ PUBLISHED = (
     f"{has_class('date-publish')} or {has_class('publish-date')}]",
     f".//*[contains(@class, 'date')][not(ancestor::*[{has_class('journal-content-article')}])]"
     "[not(ancestor::li)]",
+    # the web content template's own date line ("date-detail")
+    f".//*[{has_class('journal-content-article')}]//*[contains(@class, 'date')]"
+    "[not(ancestor::li)][not(ancestor::table)]",
 )
 
 SUMMARY = (
     f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
     f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')} or "
-    f"{has_class('tom-tat')}]",
+    f"{has_class('tom-tat')} or {has_class('des')}]",
     # a site's own name for it: "skhcn-news-sapo"
     ".//*[contains(@class, 'sapo')]",
 )
@@ -81,7 +84,7 @@ SUMMARY = (
 NOT_BODY = (
     f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
     f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')} or "
-    f"{has_class('tom-tat')}]",
+    f"{has_class('tom-tat')} or {has_class('des')}]",
     f".//*[{has_class('attachments')} or {has_class('file-attachment')} or "
     f"{has_class('taglib-social-bookmarks')} or {has_class('asset-ratings')} or "
     f"{has_class('news-tags')} or {has_class('news-meta')} or {has_class('metadata-tags')}]",

@@ -46,11 +46,6 @@ KENTICO_MARKUP = (
 ARTICLE_SUMMARY = needs("//*[@id='divArticleDescription1']", ("id", "divArticleDescription1"))
 ARTICLE_BODY = needs("//*[@id='divArticleDescription2']", ("id", "divArticleDescription2"))
 ARTICLE_BYLINE = needs("//*[@id='divArticleDescription3']", ("id", "divArticleDescription3"))
-PUBLISHING_FIELD = needs(
-    "//div[starts-with(@id, 'ctl00_PlaceHolderMain_')][contains(@id, 'RichHtmlField')]",
-    ("id-prefix", "ctl00_PlaceHolderMain_"),
-)
-"""A rich-text field of a publishing page layout (PublishingPageContent and the like)."""
 ARTICLE_TITLE = (
     "//*[contains(@id, '_lblTitle')]",
     needs_class(
