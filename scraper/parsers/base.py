@@ -32,6 +32,7 @@ __all__ = [
     "page_marks",
     "per_page",
     "placeholder",
+    "source_label",
     "split_signature",
     "without_redirect",
 ]
@@ -268,7 +269,8 @@ def author_label(text: str) -> str | None:
     return _label_value(match, text).rstrip(".") or None
 
 
-def _source_label(text: str) -> str | None:
+def source_label(text: str) -> str | None:
+    """Return the attribution a line labels ("Nguồn: Báo X", "Theo TTXVN"), else None."""
     text = normalize_text(text)
     if len(text) > MAX_SIGNATURE_CHARS * 2:
         return None
@@ -323,14 +325,14 @@ def split_signature(
         labelled = author_label(line)
         author = author or labelled
         if not labelled:
-            source = source or _source_label(line)
+            source = source or source_label(line)
     body_author: str | None = None
     body_source: str | None = None
     trailing = 0
     while items and trailing < MAX_TRAILING and len(items) > 1:
         last = items[-1]
         labelled_author = author_label(last.text)
-        labelled_source = None if labelled_author else _source_label(last.text)
+        labelled_source = None if labelled_author else source_label(last.text)
         if labelled_author and body_author is None:
             body_author = labelled_author
         elif labelled_source and body_source is None:

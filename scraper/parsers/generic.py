@@ -33,6 +33,7 @@ from scraper.parsers.base import (
     per_page,
     placeholder,
     select,
+    source_label,
     split_signature,
     strip_site_name,
 )
@@ -618,7 +619,12 @@ class GenericPage(ArticlePage):
         if signed:
             return signed
         for xpath in X.AUTHOR_ELEMENTS:
-            for el in select(self.doc, xpath):
+            found = select(self.doc, xpath)
+            # a byline block holds the name and more (share links): the innermost one names
+            outer = {a for el in found for a in el.iterancestors()}
+            for el in found:
+                if el in outer:
+                    continue
                 name = _text(el)
                 name = author_label(name) or name
                 if name and looks_like_name(name):
@@ -629,7 +635,15 @@ class GenericPage(ArticlePage):
         return None
 
     def source(self) -> str | None:
-        return self._body_parts()[2]
+        signed = self._body_parts()[2]
+        if signed:
+            return signed
+        for xpath in X.SOURCE_ELEMENTS:
+            for el in select(self.doc, xpath):
+                value = source_label(_text(el))
+                if value:
+                    return value
+        return None
 
     # -- classification -------------------------------------------------------------------------
 

@@ -120,7 +120,18 @@ TAG_LINKS = (
         "tukhoa",
     ),
     "//a[@rel='tag']",
+    # a block of another name whose label says what it holds: "<span>Từ khóa:</span> <a>..."
+    "//*[self::span or self::strong or self::b or self::label][starts-with(normalize-space(), "
+    "'Từ khóa') or starts-with(normalize-space(), 'Tags')]/parent::*//a",
 )
+SOURCE_ELEMENTS = (
+    needs_class(
+        "//*[contains(@class, 'source') or contains(@class, 'nguon')][not(self::source)]",
+        "source",
+        "nguon",
+    ),
+)
+"""A source line outside the body ("detail-source": "Nguồn: Báo Kon Tum")."""
 SUMMARY_CLASSES = ("sapo", "summary", "lead", "tomtat", "tom-tat", "description")
 NOT_SUMMARY_CLASSES = ("with-summary", "site-description")
 """Drupal's body field ("text-with-summary": a body that may have a summary) and a site
