@@ -121,8 +121,9 @@ TAG_LINKS = (
     ),
     "//a[@rel='tag']",
     # a block of another name whose label says what it holds: "<span>Từ khóa:</span> <a>..."
-    "//*[self::span or self::strong or self::b or self::label][starts-with(normalize-space(), "
-    "'Từ khóa') or starts-with(normalize-space(), 'Tags')]/parent::*//a",
+    # (named steps: the label test runs on those elements only, not on every element)
+    "(//span | //strong | //b | //label)[starts-with(normalize-space(), 'Từ khóa') or "
+    "starts-with(normalize-space(), 'Tags')]/parent::*//a",
 )
 SOURCE_ELEMENTS = (
     needs_class(
