@@ -234,6 +234,8 @@ MAX_SIGNATURE_WORDS = 12
 MAX_NAME_WORDS = 6
 _UNIT_SEPARATOR = re.compile(r"\s+[-–—]\s+|\s*\(")
 MAX_TRAILING = 3
+_REPORTER = re.compile(r"^(?:PV|CTV|BTV)\.?\s+[A-ZÀ-Ỹ]")
+"""A reporter's signature by its abbreviation: phóng viên, cộng tác viên, biên tập viên."""
 
 
 def _label_value(match: re.Match[str], original: str) -> str:
@@ -339,6 +341,8 @@ def split_signature(
             body_source = labelled_source
         elif body_author is None and (last.bold or last.right) and looks_like_name(last.text):
             body_author = last.text
+        elif body_author is None and _REPORTER.match(last.text) and looks_like_name(last.text[3:]):
+            body_author = last.text  # "PV. Lan Anh", "CTV Minh Hà": signed in any style
         else:
             break
         items.pop()

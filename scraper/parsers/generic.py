@@ -788,7 +788,11 @@ class LabelledDocumentPage:
 
     @memoized
     def title(self) -> str | None:
-        return _text(first_of(self.doc, X.DOCUMENT_TITLE)) or meta_content(self.doc, "og:title")
+        return (
+            _text(first_of(self.doc, X.DOCUMENT_TITLE))
+            or meta_content(self.doc, "og:title")
+            or self.fields.get("summary")  # no title of its own: the trích yếu names it
+        )
 
     @memoized
     def _full_text(self) -> str:

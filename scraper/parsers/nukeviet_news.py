@@ -68,8 +68,11 @@ PUBLISHED = (
 )
 SUMMARY = (
     f".//div[{has_class('hometext')}]",
+    # 4.0: the thumbnail and its caption, then the text in an h2
+    ".//*[@id='hometext']/h2",
     ".//*[@id='hometext']",
 )
+OLD_THEME_ARTICLE = f"//*[{has_class('news_column')}][.//h1][.//div[{has_class('bodytext')}]]"
 BODY = (
     ".//*[@id='news-bodyhtml']",
     ".//*[@itemprop='articleBody']",
@@ -122,7 +125,13 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     if "news-bodyhtml" in marks.ids:
         return True
     if not (marks.itemtypes & NEWS_ARTICLE_TYPES or "news_detail" in marks.ids):
-        return False
+        # the 4.0 default theme: no microdata, the title and `.bodytext` in `.news_column`
+        return (
+            marks.any_class("news_column")
+            and marks.any_class("bodytext")
+            and bool(select(doc, OLD_THEME_ARTICLE))
+            and is_nukeviet(doc)
+        )
     root = first(doc, (ARTICLE_ROOTS[0], ARTICLE_ROOTS[2]))
     return root is not None and first(root, BODY) is not None and is_nukeviet(doc)
 
