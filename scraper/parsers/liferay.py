@@ -62,8 +62,10 @@ def _text(el: etree._Element | None) -> str:
 
 MAX_DATE_LINE = 60
 _DATE_WORDS = re.compile(r"[^\W\d_]+")
+# labels of a date line, and "A- A+" (text size buttons) beside it
 _DATE_LINE_WORDS = frozenset({"ngay", "cap", "nhat", "dang", "luc", "gio", "thu", "hai", "ba", "tu",
-                              "nam", "sau", "bay", "chu", "sa", "ch", "am", "pm"})  # fmt: skip
+                              "nam", "sau", "bay", "chu", "sa", "ch", "am", "pm", "luot", "xem",
+                              "a"})  # fmt: skip
 
 
 def _only_a_date(line: str) -> bool:
