@@ -149,7 +149,10 @@ def test_listing_excludes_print_views_external_and_feed_links() -> None:
         ("https://a.gov.vn/tin-tuc/tin-hoat-dong/page-2/", False),
         ("https://a.gov.vn/uploads/news/2021_01/bao-cao-12.pdf", False),
         ("https://a.gov.vn/tin-tuc/rss/tin-hoat-dong/", False),
-        ("https://a.gov.vn/index.php?language=vi&nv=van-ban&op=detail/qd-12&download=1&id=0", False),
+        (
+            "https://a.gov.vn/index.php?language=vi&nv=van-ban&op=detail/qd-12&download=1&id=0",
+            False,
+        ),
     ],
 )
 def test_is_detail_url(url: str, detail: bool) -> None:
