@@ -234,7 +234,7 @@ MAX_SIGNATURE_WORDS = 12
 MAX_NAME_WORDS = 6
 _UNIT_SEPARATOR = re.compile(r"\s+[-–—]\s+|\s*\(")
 MAX_TRAILING = 3
-_REPORTER = re.compile(r"^(?:PV|CTV|BTV)\.?\s+[A-ZÀ-Ỹ]")
+_REPORTER = re.compile(r"^(?:PV|CTV|BTV)\.?\s+(?=[A-ZÀ-Ỹ])")
 """A reporter's signature by its abbreviation: phóng viên, cộng tác viên, biên tập viên."""
 
 
@@ -341,7 +341,11 @@ def split_signature(
             body_source = labelled_source
         elif body_author is None and (last.bold or last.right) and looks_like_name(last.text):
             body_author = last.text
-        elif body_author is None and _REPORTER.match(last.text) and looks_like_name(last.text[3:]):
+        elif (
+            body_author is None
+            and (reporter := _REPORTER.match(last.text))
+            and looks_like_name(last.text[reporter.end() :])
+        ):
             body_author = last.text  # "PV. Lan Anh", "CTV Minh Hà": signed in any style
         else:
             break

@@ -153,6 +153,16 @@ def visible_text(el: etree._Element) -> str:
     return _text(el)
 
 
+def byline_name(elements: Iterable[etree._Element]) -> str | None:
+    """Return the first name the byline `elements` give ("Tác giả: X" or X alone), else None."""
+    for el in elements:
+        text = _text(el)
+        name = author_label(text) or text
+        if name and looks_like_name(name):
+            return name
+    return None
+
+
 def drop(el: etree._Element, xpaths: Iterable[str]) -> None:
     """Remove the elements matched by `xpaths` under `el`, keeping their tails."""
     for xpath in xpaths:
@@ -622,13 +632,9 @@ class GenericPage(ArticlePage):
             found = select(self.doc, xpath)
             # a byline block holds the name and more (share links): the innermost one names
             outer = {a for el in found for a in el.iterancestors()}
-            for el in found:
-                if el in outer:
-                    continue
-                name = _text(el)
-                name = author_label(name) or name
-                if name and looks_like_name(name):
-                    return name
+            name = byline_name(el for el in found if el not in outer)
+            if name:
+                return name
         for value in (_ld_text(self.ld.get("author")), meta_content(self.doc, "author")):
             if value and looks_like_name(value) and not LOGIN_NAME.match(value):
                 return value

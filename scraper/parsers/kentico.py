@@ -8,7 +8,14 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_kentico as X
-from scraper.parsers.base import ArticlePage, document_base, first_date, meta_content, page_marks
+from scraper.parsers.base import (
+    ArticlePage,
+    document_base,
+    first_date,
+    meta_content,
+    page_marks,
+    per_page,
+)
 from scraper.parsers.generic import (
     GenericPage,
     attachments_in,
@@ -54,6 +61,7 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     return not is_listing(doc, url)
 
 
+@per_page
 def _article_root(doc: lxml.html.HtmlElement) -> etree._Element | None:
     """The `div.article` (or `time.ct_time` parent) of the stock templates, with a body."""
     root = first_of(doc, X.ARTICLE_ROOTS)

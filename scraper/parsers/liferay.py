@@ -181,6 +181,6 @@ class LiferayDisplayPage(GenericPage):
 
 def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
     """Return the record of a Liferay article page."""
-    if select(doc, X.ARTICLE_ROOTS[0]) or first_of(doc, X.ARTICLE_ROOTS) is not None:
+    if first_of(doc, X.ARTICLE_ROOTS) is not None:
         return LiferayArticlePage(doc, url).to_item()
     return LiferayDisplayPage(doc, url).to_item()

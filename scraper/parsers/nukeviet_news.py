@@ -10,12 +10,10 @@ from lxml import etree
 from scraper.parsers.base import (
     ArticlePage,
     absolute_url,
-    author_label,
     document_base,
     first,
     first_date,
     has_class,
-    looks_like_name,
     memoized,
     meta_content,
     needs,
@@ -24,7 +22,7 @@ from scraper.parsers.base import (
     select,
     split_signature,
 )
-from scraper.parsers.generic import visible_date_after
+from scraper.parsers.generic import byline_name, visible_date_after
 from scraper.parsers.text import (
     block_text,
     fold_accents,
@@ -199,12 +197,7 @@ class NukeVietNewsPage(ArticlePage):
         signed = self._body_parts()[1]
         if signed:
             return signed
-        for el in select(self.root, AUTHOR_BLOCK):
-            text = normalize_text(text_of(el))
-            name = author_label(text) or text
-            if name and looks_like_name(name):
-                return name
-        return None
+        return byline_name(select(self.root, AUTHOR_BLOCK))
 
     def source(self) -> str | None:
         return self._body_parts()[2]

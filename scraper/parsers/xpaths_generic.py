@@ -134,10 +134,10 @@ SOURCE_ELEMENTS = (
 )
 """A source line outside the body ("detail-source": "Nguồn: Báo Kon Tum")."""
 SUMMARY_CLASSES = ("sapo", "summary", "lead", "tomtat", "tom-tat", "description")
+"""Class fragments of `SUMMARY_ELEMENTS`; without them (or `itemprop=description`) none match."""
 NOT_SUMMARY_CLASSES = ("with-summary", "site-description")
 """Drupal's body field ("text-with-summary": a body that may have a summary) and a site
 header's tagline ("site-description", Joomla's Cassiopeia): not an article's summary."""
-"""Class fragments of `SUMMARY_ELEMENTS`; without them (or `itemprop=description`) none match."""
 SUMMARY_ELEMENTS = (
     # the elements with such a class or itemprop, each attribute kind tested on its own nodes
     "(//*[contains(@class, 'sapo') or contains(@class, 'summary') or contains(@class, 'lead')"

@@ -73,18 +73,21 @@ PUBLISHED = (
     "[not(ancestor::li)][not(ancestor::table)]",
 )
 
-SUMMARY = (
+SUMMARY_BLOCK = (
     f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
     f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')} or "
-    f"{has_class('tom-tat')} or {has_class('des')}]",
+    f"{has_class('tom-tat')} or {has_class('des')}]"
+)
+"""The templates' summary block: the record's `summary`, left out of the body."""
+
+SUMMARY = (
+    SUMMARY_BLOCK,
     # a site's own name for it: "skhcn-news-sapo"
     ".//*[contains(@class, 'sapo')]",
 )
 
 NOT_BODY = (
-    f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
-    f"{has_class('asset-summary')} or {has_class('news-summary')} or {has_class('tomtat')} or "
-    f"{has_class('tom-tat')} or {has_class('des')}]",
+    SUMMARY_BLOCK,
     f".//*[{has_class('attachments')} or {has_class('file-attachment')} or "
     f"{has_class('taglib-social-bookmarks')} or {has_class('asset-ratings')} or "
     f"{has_class('news-tags')} or {has_class('news-meta')} or {has_class('metadata-tags')}]",
