@@ -79,9 +79,11 @@ STDIN_URL = "file:///dev/stdin"
 
 def _read_input(source: str) -> tuple[str, bytes]:
     """Bytes of a saved file, of standard input (`-`), or of a page fetched from a URL."""
+    from scraper.parsers.base import on_web  # loaded already: `parse_sources` imports the parsers
+
     if source == "-":
         return STDIN_URL, sys.stdin.buffer.read()
-    if source[:8].lower().startswith(("http://", "https://")):  # schemes ignore case
+    if on_web(source):
         import urllib.request
 
         from scraper.settings import USER_AGENT
