@@ -281,17 +281,14 @@ def throughput(pages: list[dict[str, Any]], repeat: int, runs: int) -> dict[str,
 
 def steady_state(pages: list[dict[str, Any]], rounds: int = 5) -> dict[str, float]:
     """Return CPU milliseconds per page of both extractors in this process, after a warm-up."""
-    from trafilatura import bare_extraction
 
     def ours() -> None:
         for page in pages:
-            parse_page(page["url"], page["raw"])
+            _ours_one(page)
 
     def theirs() -> None:
         for page in pages:
-            bare_extraction(
-                page["raw"], url=page["url"], with_metadata=True, include_comments=False
-            )
+            _theirs_one(page)
 
     result = {}
     for name, run in (("ours", ours), ("trafilatura", theirs)):
@@ -316,7 +313,7 @@ def steady_state(pages: list[dict[str, Any]], rounds: int = 5) -> dict[str, floa
         start = time.process_time()
         for _ in range(rounds):
             for page in group:
-                parse_page(page["url"], page["raw"])
+                _ours_one(page)
         result[f"ours:{family}"] = (time.process_time() - start) * 1000 / (rounds * len(group))
     for size, group in size_groups(pages).items():
         for name, extract in (("ours", _ours_one), ("trafilatura", _theirs_one)):
