@@ -221,3 +221,64 @@ def test_declared_latin1_but_cp1258_bytes_reads_vietnamese() -> None:
     data = codecs.encode(markup, "cp1258", errors="xmlcharrefreplace")
     doc = load_html(data)
     assert "Đại hội đại biểu Đảng bộ" in unicodedata.normalize("NFC", doc.text_content())
+
+
+# ---- plain UTF-8 pages parsed from their bytes (`base._utf8_page`) -----------------------------
+
+
+def _both_ways(data: bytes) -> tuple[bytes | str, bytes | str]:
+    """Return `load_html(data)` as markup, or its error, with and without the bytes fast path."""
+    from scraper.parsers import base
+
+    def load() -> bytes | str:
+        try:
+            return base.etree.tostring(load_html(data), encoding="utf-8")
+        except ParseError as exc:
+            return str(exc)
+
+    fast = load()
+    original = base._utf8_page
+    base._utf8_page = lambda data: None  # type: ignore[assignment]
+    try:
+        decoded = load()
+    finally:
+        base._utf8_page = original  # type: ignore[assignment]
+    return fast, decoded
+
+
+GOLDEN = sorted(PAGES.glob("*/input.html"))
+
+
+@pytest.mark.parametrize("page", GOLDEN, ids=[p.parent.name for p in GOLDEN])
+def test_utf8_bytes_parse_as_their_decoded_text(page: Path) -> None:
+    fast, decoded = _both_ways(page.read_bytes())
+    assert fast == decoded
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "<html><body><p>Đảng bộ</p></body></html>".encode("cp1258", "xmlcharrefreplace"),
+        codecs.BOM_UTF8 + "<html><body><p>Đại hội</p></body></html>".encode(),
+        b'<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
+        b"<html><body><p>a\x00b</p></body></html>",
+        "<html><body><p>Đại hội</p></body></html>".encode()[:-22] + "Đ".encode()[:1],
+        "Warning: include(): <html><body><p>Đại hội</p></body></html>".encode(),
+        b"%PDF-1.4 <html>",
+    ],
+    ids=["cp1258", "bom", "xml-declaration", "nul", "cut-character", "text-first", "pdf"],
+)
+def test_other_bytes_take_the_decoding_path(data: bytes) -> None:
+    from scraper.parsers import base
+
+    assert base._utf8_page(data) is None
+    fast, decoded = _both_ways(data)
+    assert fast == decoded
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, len(HTML)), st.binary(max_size=12), st.booleans())
+def test_mutated_bytes_parse_as_their_decoded_text(at: int, insert: bytes, lead: bool) -> None:
+    data = insert + HTML if lead else HTML[:at] + insert + HTML[at:]
+    fast, decoded = _both_ways(data)
+    assert fast == decoded

@@ -46,6 +46,8 @@ _SNIFF_BYTES = 4096
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _MARKUP = re.compile(r"<\s*(?:[a-zA-Z][a-zA-Z0-9]*[\s/>]|!doctype)", re.I)
+_MARKUP_BYTES = re.compile(rb"<\s*(?:[a-zA-Z][a-zA-Z0-9]*[\s/>]|!doctype)", re.I)
+_INVALID_ENCODING = etree.ErrorTypes.ERR_INVALID_ENCODING
 _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "a PDF file"),
     (b"PK\x03\x04", "a ZIP/Office file"),
@@ -171,12 +173,43 @@ def _html_parser() -> etree.HTMLParser:
     """
     parser = getattr(_parsers, "html", None)
     if parser is None:
-        parser = etree.HTMLParser(encoding="utf-8", huge_tree=True, remove_comments=False)
+        parser = etree.HTMLParser(
+            encoding="utf-8", huge_tree=True, remove_comments=False, collect_ids=False
+        )
         parser.set_element_class_lookup(
             etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement)
         )
         _parsers.html = parser
     return parser
+
+
+def _utf8_page(data: bytes) -> lxml.html.HtmlElement | None:
+    """Return the page parsed straight from its bytes if it is plainly UTF-8 HTML, else None.
+
+    libxml2 checks the UTF-8 as it parses, so valid pages (nearly all) are not also decoded
+    into a Python string first. Anything else (a BOM, NUL bytes, binary data, text or an XML
+    declaration before the markup, bytes that are not UTF-8) is left to `load_html`'s
+    decoding path, which gives the same tree for the pages this takes.
+    """
+    head = data[:_SNIFF_BYTES].lstrip()
+    if (
+        not head.startswith(b"<")
+        or head[:5].lower() == b"<?xml"
+        or not _MARKUP_BYTES.match(head)
+        or b"\x00" in data
+        or _binary_reason(data)
+    ):
+        return None
+    parser = _html_parser()
+    try:
+        doc = etree.fromstring(data, parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+    if any(e.type == _INVALID_ENCODING for e in parser.error_log):
+        return None
+    if doc is None or not isinstance(doc.tag, str):
+        return None
+    return doc
 
 
 def load_html(html: str | bytes, *, encoding: str | None = None) -> lxml.html.HtmlElement:
@@ -188,6 +221,9 @@ def load_html(html: str | bytes, *, encoding: str | None = None) -> lxml.html.Ht
         if len(data) > MAX_HTML_BYTES:
             logger.warning("page of %d bytes cut to %d before parsing", len(data), MAX_HTML_BYTES)
             data = data[:MAX_HTML_BYTES]
+        doc = _utf8_page(data)
+        if doc is not None:
+            return doc
         text, own_utf8 = _decode_html(data, encoding)
     elif isinstance(html, str):
         text, own_utf8 = html, False
@@ -658,6 +694,79 @@ def descendant_form(xpath: str) -> str:
     return "".join(out)
 
 
+_CLASS_OPERAND = re.compile(
+    r"contains\(@class, '([^']+)'\)"
+    r"|\(contains\(@class, '([^']+)'\) and contains\(concat\(' ', normalize-space\(@class\), ' '\),"
+    r" ' [^']+ '\)\)"
+)
+
+
+def _top_level_or(predicate: str) -> list[str]:
+    """Return `predicate` split at its top-level ` or ` (outside parentheses and literals)."""
+    parts: list[str] = []
+    depth = start = i = 0
+    while i < len(predicate):
+        c = predicate[i]
+        if c in "'\"":
+            i = _literal_end(predicate, i)
+            continue
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif depth == 0 and predicate.startswith(" or ", i):
+            parts.append(predicate[start:i])
+            start = i = i + 4
+            continue
+        i += 1
+    parts.append(predicate[start:])
+    return parts
+
+
+@functools.lru_cache(maxsize=2048)
+def class_alternatives(xpath: str) -> tuple[tuple[int, int, tuple[tuple[str, str], ...]], ...]:
+    """Return the predicates of `xpath` that are or-joined class tests, with their fragments.
+
+    Each is `(start, end, ((operand, fragment), ...))`, `xpath[start:end]` the predicate's text.
+    """
+    groups = []
+    i = 0
+    while True:
+        i = xpath.find("[", i)
+        if i < 0:
+            break
+        if xpath.count("'", 0, i) % 2:  # inside a literal
+            i += 1
+            continue
+        end = _predicate_end(xpath, i) - 1
+        operands = _top_level_or(xpath[i + 1 : end])
+        found = [(o, _CLASS_OPERAND.fullmatch(o.strip())) for o in operands]
+        if all(m for _, m in found):
+            groups.append((i + 1, end, tuple((o, m[1] or m[2]) for o, m in found if m)))
+        i += 1
+    return tuple(groups)
+
+
+def prune_classes(xpath: str, classes: str) -> str:
+    """Return `xpath` without the class alternatives no class attribute of the page can hold."""
+    groups = class_alternatives(xpath)
+    if not groups:
+        return xpath
+    out: list[str] = []
+    last = 0
+    for start, end, operands in groups:
+        alive = [o for o, fragment in operands if fragment in classes]
+        if len(alive) == len(operands):
+            continue
+        out.append(xpath[last:start])
+        out.append(" or ".join(alive) if alive else "false()")
+        last = end
+    if not out:
+        return xpath
+    out.append(xpath[last:])
+    return "".join(out)
+
+
 RESOURCE_KINDS = ("src", "script", "href", "content", "name")
 """What `PageMarks.resources` collects: script src and text, link href, meta content, input name."""
 _NEEDS: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -697,7 +806,7 @@ def select(el: etree._Element, xpath: str) -> list[Any]:
                     break
             else:
                 return []
-        found = marks.selected[xpath] = compiled_xpath(xpath)(el)
+        found = marks.selected[xpath] = compiled_xpath(prune_classes(xpath, marks.classes))(el)
     return list(found) if isinstance(found, list) else found
 
 
