@@ -153,6 +153,9 @@ def test_listing_excludes_print_views_external_and_feed_links() -> None:
             "https://a.gov.vn/index.php?language=vi&nv=van-ban&op=detail/qd-12&download=1&id=0",
             False,
         ),
+        ("https://a.gov.vn/van-ban/detail/Quyet-dinh-39-QD-UBND-135/?download=1&id=0", False),
+        ("https://a.gov.vn/van-ban/detail/Quyet-dinh-39-QD-UBND-135/?id=0&Download", False),
+        ("https://a.gov.vn/van-ban/detail/Quyet-dinh-39-QD-UBND-135/?downloads=all", True),
     ],
 )
 def test_is_detail_url(url: str, detail: bool) -> None:

@@ -91,3 +91,18 @@ def test_without_redirect_drops_only_where_to_go_back(url: str, expected: str) -
 )
 def test_kentico_attachments_are_files_but_not_pictures(url: str, attachment: bool) -> None:
     assert is_attachment_url(url) is attachment
+
+
+@pytest.mark.parametrize(
+    ("url", "attachment"),
+    [
+        ("https://a.gov.vn/Handler/DownloadFile.ashx?fileID=52871&name=12_2024_NQ-HDND.docx", True),
+        ("https://a.gov.vn/download.aspx?file=bao%20cao%20nam.PDF", True),
+        ("https://a.gov.vn/VanBan/XemVanBan.aspx?ID=18342&f=52870", False),
+        ("https://a.gov.vn/tin-tuc.aspx?ref=bao-cao.pdf.html", False),
+    ],
+)
+def test_download_handlers_named_with_their_file_are_attachments(
+    url: str, attachment: bool
+) -> None:
+    assert is_attachment_url(url) is attachment

@@ -132,6 +132,15 @@ BODY = [Paragraph("Đoạn thân bài thứ nhất, đủ dài để là một �
             "Quốc Bảo",
             "Đảng bộ Phường 1",
         ),
+        # a template's last-edit line after the signature is no text of the article
+        (
+            [
+                Paragraph("Phương Linh", right=True),
+                Paragraph("Cập nhật lần cuối: 16/05/2024 | 08:47"),
+            ],
+            "Phương Linh",
+            None,
+        ),
     ],
 )
 def test_split_signature_endings(
@@ -150,6 +159,10 @@ def test_split_signature_endings(
         Paragraph("Thanh Vi"),  # a name, but neither bold nor right-aligned
         Paragraph("Theo kế hoạch, hội nghị kéo dài hai ngày"),
         Paragraph("Phòng Tài chính - Kế hoạch thị xã thực hiện chi trả", bold=True),
+        # an edit that the article tells of, not a date line
+        Paragraph(
+            "Quy chế được chỉnh sửa lần cuối vào ngày 16/05/2024 theo góp ý của các sở, ngành."
+        ),
     ],
 )
 def test_split_signature_leaves_ordinary_endings(last: Paragraph) -> None:

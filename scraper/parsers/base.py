@@ -270,6 +270,10 @@ MAX_SIGNATURE_WORDS = 12
 MAX_NAME_WORDS = 6
 _UNIT_SEPARATOR = re.compile(r"\s+[-–—]\s+|\s*\(")
 MAX_TRAILING = 3
+LAST_EDIT = re.compile(r"\b(?:lan cuoi|chinh sua|sua doi luc|last (?:updated|modified))\b")
+"""A date line that says it is the last edit ("Cập nhật lần cuối", "Chỉnh sửa"), folded."""
+_DAY = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")
+MAX_EDIT_LINE = 60
 _REPORTER = re.compile(r"^(?:PV|CTV|BTV)\.?\s+(?=[A-ZÀ-Ỹ])")
 """A reporter's signature by its abbreviation: phóng viên, cộng tác viên, biên tập viên."""
 
@@ -369,6 +373,13 @@ def split_signature(
     trailing = 0
     while items and trailing < MAX_TRAILING and len(items) > 1:
         last = items[-1]
+        if (
+            len(last.text) <= MAX_EDIT_LINE
+            and _DAY.search(last.text)
+            and LAST_EDIT.search(_fold(last.text))
+        ):
+            items.pop()  # "Cập nhật lần cuối: 16/05/2024": the template's, not the article's
+            continue
         labelled_author = author_label(last.text)
         labelled_source = None if labelled_author else source_label(last.text)
         if labelled_author and body_author is None:
@@ -1050,3 +1061,35 @@ def first_date(root: etree._Element, xpaths: Sequence[Any]) -> str | None:
             if value:
                 return value
     return None
+
+
+_FOLDER_PAGE = re.compile(r"/(?:default|index|home)\.(?:aspx?|php|html?|jsp)$", re.I)
+
+
+def section_names(doc: etree._Element, url: str, xpaths: Sequence[str]) -> frozenset[str]:
+    """Return the folded names of the breadcrumb items that link to a folder above the page.
+
+    "Văn bản pháp quy" linking to `/VanBanPhapQuy/Pages/default.aspx` names the section of
+    `/VanBanPhapQuy/Pages/ChiTiet.aspx?ItemID=7`, never the document shown there.
+    """
+    page = urlsplit(url)
+    base = document_base(doc, url)
+    names: set[str] = set()
+    for xpath in xpaths:
+        for item in select(doc, xpath):
+            a = next(item.iter("a"), None)
+            href = absolute_url(base, a.get("href")) if a is not None else None
+            if not href:
+                continue
+            link = urlsplit(href)
+            folder = _FOLDER_PAGE.sub("/", link.path)
+            if (
+                link.hostname == page.hostname
+                and folder.endswith("/")
+                and page.path.startswith(folder)
+                and link.path != page.path
+            ):
+                name = label_key(text_of(item))
+                if name:
+                    names.add(name)
+    return frozenset(names)

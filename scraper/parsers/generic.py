@@ -21,6 +21,7 @@ from lxml import etree
 
 from scraper.parsers import xpaths_generic as X
 from scraper.parsers.base import (
+    LAST_EDIT,
     ArticlePage,
     absolute_url,
     author_label,
@@ -32,6 +33,7 @@ from scraper.parsers.base import (
     page_marks,
     per_page,
     placeholder,
+    section_names,
     select,
     source_label,
     split_signature,
@@ -226,10 +228,6 @@ def _agrees(hint: str, text: str) -> bool:
     return hint.endswith(text) and head.endswith(_SITE_PREFIX_END)
 
 
-_LAST_EDIT = re.compile(r"\b(?:lan cuoi|chinh sua|sua doi luc|last (?:updated|modified))\b")
-"""A date line that says it is the last edit ("Cập nhật lần cuối", "Chỉnh sửa")."""
-
-
 def visible_date_line_after(el: etree._Element, tz: str = DEFAULT_TZ) -> tuple[str, str] | None:
     """Return `(line, ISO date)` of the date shown in the short lines right after `el`."""
     seen = 0
@@ -247,7 +245,7 @@ def visible_date_line_after(el: etree._Element, tz: str = DEFAULT_TZ) -> tuple[s
         if len(line) > MAX_DATE_LINE:
             return None
         value = parse_vietnamese_date(line, tz=tz)
-        if value and not _LAST_EDIT.search(_folded(line)):
+        if value and not LAST_EDIT.search(_folded(line)):
             return line, value
         seen += 1
         if seen >= DATE_LINE_WINDOW:
@@ -291,7 +289,14 @@ def is_attachment_url(url: str) -> bool:
     if "/documents/" in path and any(f"{ext}/" in path for ext in X.ATTACHMENT_EXTENSIONS):
         return True
     # Kentico serves a page's attached files as /getattachment/<guid>/<name>.aspx
-    return "/getattachment/" in path and not path.endswith(X.IMAGE_EXTENSIONS)
+    if "/getattachment/" in path and not path.endswith(X.IMAGE_EXTENSIONS):
+        return True
+    # a download handler named with the file: DownloadFile.ashx?fileID=7&name=12_2024_NQ.docx
+    query = urlsplit(url).query
+    return "." in query and any(
+        unquote(value).lower().endswith(X.ATTACHMENT_EXTENSIONS)
+        for _, _, value in (field.partition("=") for field in query.split("&"))
+    )
 
 
 def attachments_in(
@@ -719,14 +724,22 @@ MIN_LABELLED_ROWS = 2
 
 @per_page
 def property_rows(doc: etree._Element) -> list[etree._Element]:
-    """Return the rows of the first table labelled like a document's fields ("Số ký hiệu")."""
+    """Return the rows of the tables labelled like a document's fields ("Số ký hiệu"), in order.
+
+    A page may show a few fields above the text and all of them in a tab ("Thuộc tính").
+    """
+    found: list[etree._Element] = []
+    seen: set[etree._Element] = set()
     for xpath in X.DOCUMENT_PROPERTY_TABLES:
         for table in select(doc, xpath):
+            if table in seen:
+                continue
+            seen.add(table)
             rows = [r for r in table.iter("tr") if _closest_table(r) is table]
             labels = {label_key(_text(c)) for r in rows for c in r if c.tag in ("td", "th")}
             if any(X.LABELS.get(label) == "doc_number" for label in labels) and _labels_rows(rows):
-                return rows
-    return []
+                found.extend(rows)
+    return found
 
 
 def _labels_rows(rows: Sequence[etree._Element]) -> bool:
@@ -782,8 +795,13 @@ class LabelledDocumentPage:
                     if len(values) > 1 and values[-1]:
                         fields.setdefault("signer", values[-1])
                     break
-                field = X.LABELS.get(key)
-                if field and i + 1 < len(cells):
+                field = "cited" if key in X.CITING_LABELS else X.LABELS.get(key)
+                if field == "cited" and i + 1 < len(cells):
+                    fields["cited"] = "\n".join(
+                        filter(None, [fields.get("cited"), _text(cells[i + 1])])
+                    )
+                    i += 2
+                elif field and i + 1 < len(cells):
                     value = _text(cells[i + 1])
                     if not placeholder(value):
                         fields.setdefault(field, value)
@@ -794,11 +812,18 @@ class LabelledDocumentPage:
 
     @memoized
     def title(self) -> str | None:
-        return (
-            _text(first_of(self.doc, X.DOCUMENT_TITLE))
-            or meta_content(self.doc, "og:title")
-            or self.fields.get("summary")  # no title of its own: the trích yếu names it
-        )
+        sections = None
+        for value in (
+            _text(first_of(self.doc, X.DOCUMENT_TITLE)),
+            meta_content(self.doc, "og:title"),
+        ):
+            if not value:
+                continue
+            if sections is None:
+                sections = section_names(self.doc, self.url, self.breadcrumb_items)
+            if label_key(value) not in sections:  # the heading of the list it is in
+                return value
+        return self.fields.get("summary")  # no title of its own: the trích yếu names it
 
     @memoized
     def _full_text(self) -> str:
@@ -844,8 +869,8 @@ class LabelledDocumentPage:
         return "\n\n".join(paragraphs(el)) or None
 
     def doc_refs(self) -> list[str]:
-        text = "\n".join(filter(None, [self.fields.get("summary"), self.body()]))
-        return cited_numbers(text, self.fields.get("doc_number"))
+        parts = [self.fields.get("summary"), self.body(), self.fields.get("cited")]
+        return cited_numbers("\n".join(filter(None, parts)), self.fields.get("doc_number"))
 
     def attachments(self) -> list[dict[str, str]]:
         scope = [r for r in self.rows]

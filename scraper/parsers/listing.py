@@ -56,6 +56,7 @@ EXCLUDED_EXTENSIONS = re.compile(
     r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|7z|jpe?g|png|gif|bmp|svg|webp|mp[34]|avi|mov|"
     r"css|js|xml|json|txt|ico)$"
 )
+_DOWNLOAD_QUERY = re.compile(r"(?:^|&)download(?:=|&|$)", re.I)
 EXCLUDED_OPS = re.compile(r"^(?:print|rss|search|tag|sendmail|savefile|download)(?:/|$)")
 NUKEVIET_GENERATOR = (
     "//meta[@name='generator'][starts-with(translate(@content, 'NUKEVIT', 'nukevit'), 'nukeviet')]"
@@ -97,6 +98,8 @@ def _is_detail(parts: SplitResult) -> bool:
         return bool(DETAIL_OP.match(op) or DETAIL_OP_MODULE.match(op))
     if EXCLUDED_PATH.search(path):
         return False
+    if "download" in parts.query.lower() and _DOWNLOAD_QUERY.search(parts.query):
+        return False  # `detail/<alias>/?download=1&id=0`: the document's file, not its page
     return bool(_DETAIL_PATH_START.match(path) or _DETAIL_PATH_ANYWHERE.search(path))
 
 

@@ -16,12 +16,14 @@ from scraper.parsers.base import (
     meta_content,
     per_page,
     placeholder,
+    section_names,
     select,
     strip_site_name,
 )
 from scraper.parsers.dates import document_date
 from scraper.parsers.docnumbers import cited_numbers
 from scraper.parsers.nukeviet_laws import document_number
+from scraper.parsers.nukeviet_news import BREADCRUMBS
 from scraper.parsers.text import block_text, normalize_text, paragraphs, text_of
 from scraper.record import empty_record
 
@@ -112,10 +114,16 @@ class NukeVietDispatchPage:
         candidates = [meta_content(self.doc, key) for key in TITLE_META]
         found = select(self.doc, PAGE_TITLE)
         candidates.append(normalize_text(text_of(found[0])) if found else None)
+        sections = None
         for value in candidates:
             title = strip_site_name(value, site) if value else None
+            if not title:
+                continue
             # the stock module names no dispatch: its page title is the module's own name
-            if title and label_key(title.split(" - ")[0]) not in MODULE_TITLES:
+            name = label_key(title.split(" - ")[0])
+            if sections is None:
+                sections = section_names(self.doc, self.url, BREADCRUMBS)
+            if name not in MODULE_TITLES and name not in sections:
                 return title
         return self.summary()
 

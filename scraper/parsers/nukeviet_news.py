@@ -45,12 +45,15 @@ NUKEVIET_MARKUP = (
     needs_class(f"//*[{has_class('news_column')}]", "news_column"),
 )
 NEWS_ARTICLE_TYPES = frozenset({"http://schema.org/NewsArticle", "https://schema.org/NewsArticle"})
+PRINT_ROOT = needs("//*[@id='print']/*[@id='content'][h1][*[@id='bodytext']]", ("id", "print"))
+"""The news module's print view (`/<module>/print/...`, `print.tpl`): no theme around it."""
 ARTICLE_ROOTS = (
     # one attribute tested: it runs on the few itemtype attributes (see base.descendant_form)
     "//*[@itemtype='http://schema.org/NewsArticle' or @itemtype='https://schema.org/NewsArticle']",
     needs_class(f"//*[{has_class('newsdetail')}]", "newsdetail"),
     needs("//*[@id='news_detail']", ("id", "news_detail")),
     f"//*[{has_class('news_column')}][.//*[@id='news-bodyhtml' or {has_class('bodytext')}]]",
+    PRINT_ROOT,
 )
 TITLE = (
     ".//h1[@itemprop='headline']",
@@ -63,6 +66,8 @@ PUBLISHED = (
     f".//*[{has_class('newsdetailmetatop')}]//span[{has_class('h5')}]",
     f".//div[{has_class('row')}]/div/span[{has_class('h5')}]",
     f".//*[{has_class('time')} and not(ancestor::ul) and not(ancestor::*[{has_class('related')}])]",
+    # the print view: the first item of the line under the title
+    f"./h1/following-sibling::ul[{has_class('list-inline')}][1]/li[1]",
 )
 SUMMARY = (
     f".//div[{has_class('hometext')}]",
@@ -75,6 +80,7 @@ BODY = (
     ".//*[@id='news-bodyhtml']",
     ".//*[@itemprop='articleBody']",
     f".//div[{has_class('bodytext')}]",
+    "./*[@id='bodytext']",
 )
 ATTACHMENT_LINKS = f"//*[{has_class('news-download-file')}]//a[@href][strong]"
 ATTACHMENT_LINKS_LOOSE = f"//*[{has_class('news-download-file')}]//a[@href]"
@@ -122,6 +128,8 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
     marks = page_marks(doc)
     if "news-bodyhtml" in marks.ids:
         return True
+    if "print" in marks.ids and "bodytext" in marks.ids:
+        return bool(select(doc, PRINT_ROOT)) and is_nukeviet(doc)
     if not (marks.itemtypes & NEWS_ARTICLE_TYPES or "news_detail" in marks.ids):
         # the 4.0 default theme: no microdata, the title and `.bodytext` in `.news_column`
         return (

@@ -6,6 +6,9 @@ from scraper.parsers.base import has_class, needs, needs_class
 
 # ---- page chrome: never part of an article ----------------------------------------------------
 
+NOT_A_TAB = "[not(contains(@class, 'ajax__tab_panel'))]"
+"""ASP.NET AJAX tabs are hidden in the served page until a script shows them: content, kept."""
+
 CHROME = (
     "//script",
     "//style",
@@ -23,7 +26,7 @@ CHROME = (
     "//*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='complementary']",
     # hidden blocks: microdata carriers, screen-reader and template leftovers
     "//*[@hidden or @aria-hidden='true']",
-    "//*[contains(translate(@style, ' ', ''), 'display:none')]",
+    f"//*[contains(translate(@style, ' ', ''), 'display:none')]{NOT_A_TAB}",
     f"//*[{has_class('hidden')} or {has_class('hide')} or {has_class('d-none')} or "
     f"{has_class('sr-only')} or {has_class('visually-hidden')}]",
 )
@@ -103,7 +106,7 @@ BREADCRUMB_ITEMS = (
 )
 HIDDEN_WITHIN = (
     ".//*[@hidden or @aria-hidden='true']",
-    ".//*[contains(translate(@style, ' ', ''), 'display:none')]",
+    f".//*[contains(translate(@style, ' ', ''), 'display:none')]{NOT_A_TAB}",
 )
 """Hidden elements inside a block: a SharePoint field's label, a microdata carrier."""
 AUTHOR_ELEMENTS = (
@@ -206,6 +209,10 @@ DOCUMENT_TEXT = (
     needs_class(f"//*[{has_class('fulltext')}]", "fulltext"),
     needs("//*[@id='divContentDoc']", ("id", "divContentDoc")),
     needs_class(f"//*[{has_class('content1')}]", "content1"),
+    needs("//*[@id='toanvan']", ("id", "toanvan")),
+    needs_class(
+        "//*[contains(@class, 'toanvan') or contains(@class, 'toan-van')]", "toanvan", "toan-van"
+    ),
 )
 DOCUMENT_ATTACHMENTS = (
     needs_class(
@@ -240,6 +247,13 @@ LABELS: dict[str, str] = {
     "nguoi ky duyet": "signer",
     "don vi ban hanh": "issuer",
 }
+CITING_LABELS = frozenset({
+    "van ban can cu", "can cu",
+    "van ban duoc sua doi", "van ban bi sua doi", "van ban duoc sua doi bo sung",
+    "van ban bi thay the", "van ban duoc thay the", "van ban bi bai bo",
+    "van ban duoc huong dan", "van ban huong dan",
+})  # fmt: skip
+"""Fields that name the documents a document rests on or changes: their numbers are cited."""
 ISSUER_ROLE_SIGNER = "co quan ban hanh chuc danh nguoi ky"
 """vbpl.vn puts issuer, signer's title and signer in one row after this label."""
 
