@@ -736,10 +736,23 @@ def property_rows(doc: etree._Element) -> list[etree._Element]:
                 continue
             seen.add(table)
             rows = [r for r in table.iter("tr") if _closest_table(r) is table]
-            labels = {label_key(_text(c)) for r in rows for c in r if c.tag in ("td", "th")}
-            if any(X.LABELS.get(label) == "doc_number" for label in labels) and _labels_rows(rows):
+            if _labels_a_number(rows) and _labels_rows(rows):
                 found.extend(rows)
     return found
+
+
+_NUMBER_LABELS = frozenset(label for label, field in X.LABELS.items() if field == "doc_number")
+
+
+def _labels_a_number(rows: Sequence[etree._Element]) -> bool:
+    """Whether a cell of `rows` is a document-number label ("Số ký hiệu")."""
+    for row in rows:
+        for cell in row:
+            # a layout cell holds a table of its own: never a label, and costly to read whole
+            if cell.tag in ("td", "th") and cell.find(".//table") is None:
+                if label_key(_text(cell)) in _NUMBER_LABELS:
+                    return True
+    return False
 
 
 def _labels_rows(rows: Sequence[etree._Element]) -> bool:
