@@ -40,6 +40,10 @@ from scraper.parsers.dates import document_date, find_dates, parse_vietnamese_da
         ("Chủ nhật - 07/03/2021 07:45", "2021-03-07T07:45:00+07:00"),
         ("CN, 07/03/2021", "2021-03-07"),
         ("Thứ ba - 26/01/2021 17:00 74 0", "2021-01-26T17:00:00+07:00"),
+        # Joomla's Vietnamese "l, d F Y H:i" (K2's item date): no "ngày", no "năm"
+        ("Thứ hai, 15 Tháng 4 2024 09:12", "2024-04-15T09:12:00+07:00"),
+        ("15 tháng 04, 2024", "2024-04-15"),
+        ("Cập nhật ngày 12/03/2021 02:30:00 CH", "2021-03-12T14:30:00+07:00"),
     ],
 )
 def test_parses_portal_forms(text: str, expected: str) -> None:

@@ -156,6 +156,9 @@ def test_listing_excludes_print_views_external_and_feed_links() -> None:
         ("https://a.gov.vn/van-ban/detail/Quyet-dinh-39-QD-UBND-135/?download=1&id=0", False),
         ("https://a.gov.vn/van-ban/detail/Quyet-dinh-39-QD-UBND-135/?id=0&Download", False),
         ("https://a.gov.vn/van-ban/detail/Quyet-dinh-39-QD-UBND-135/?downloads=all", True),
+        ("https://xa.gov.vn/2024/06/18/hoi-nghi-so-ket-6-thang/", True),  # WordPress
+        ("https://xa.gov.vn/2024/06/18/", False),  # a day's archive
+        ("https://xa.gov.vn/2024/06/", False),
     ],
 )
 def test_is_detail_url(url: str, detail: bool) -> None:
@@ -168,6 +171,29 @@ def test_a_page_at_a_detail_url_is_never_a_listing() -> None:
     doc = load_html(markup)
     assert is_listing(doc, "https://a.gov.vn/tin/cac-bai-viet/")
     assert not is_listing(doc, "https://a.gov.vn/tin/mot-bai-viet-99.html")
+
+
+ARCHIVE_POSTS = "".join(
+    f'<article class="post"><h2><a href="/2024/06/{i:02d}/bai-viet-so-{i}/">Bài {i}</a></h2>'
+    f"<div class='entry-content'><p>{'Nội dung bài viết rất dài. ' * 60}</p></div></article>"
+    for i in range(1, 7)
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "body_class", "listing"),
+    [
+        ("https://xa.gov.vn/chuyen-muc/tin-tuc/", "", True),  # its address says so
+        ("https://xa.gov.vn/tin-tuc/page/2/", "", True),
+        ("https://xa.gov.vn/tin-tuc-su-kien/", "archive category paged", True),  # its body does
+        ("https://xa.gov.vn/tin-tuc-su-kien/", "blog", True),
+        ("https://xa.gov.vn/tin-tuc-su-kien/", "single single-post", False),
+        ("https://xa.gov.vn/tin-tuc-su-kien/", "", False),  # long text, nothing says so
+    ],
+)
+def test_wordpress_archives_are_listings(url: str, body_class: str, listing: bool) -> None:
+    page = f'<html><body class="{body_class}"><main>{ARCHIVE_POSTS}</main></body></html>'
+    assert is_listing(load_html(page), url) is listing
 
 
 OLD_DEFAULT_THEME = """<html><head><meta name="generator" content="NukeViet v4.0">

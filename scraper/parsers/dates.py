@@ -21,6 +21,8 @@ _YMD = re.compile(
     r"(?:[t ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(z|[+\-]\d{2}:?\d{2})?)?(?![\d/])"
 )
 _WORDS = re.compile(r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s*(?:,\s*)?nam\s+(\d{4})(?!\d)")
+# Joomla's Vietnamese "l, d F Y": "Thứ hai, 15 Tháng 4 2024 09:12" (no "ngày", no "năm")
+_DAY_MONTH_WORD = re.compile(r"(\d(?<!\d\d)\d?)\s+thang\s+(\d{1,2}),?\s+(\d{4})(?!\d)")
 _TIME = (
     r"(?P<h>\d{1,2})\s*(?:(?::\s*(?P<m>\d{2})(?:\s*:\s*(?P<s>\d{2}))?)"
     r"|(?:h|g|gio)(?![a-z])\s*(?P<m2>\d{2})?(?:\s*(?:phut|p)(?![a-z]))?)"
@@ -93,11 +95,12 @@ def _scan(text: str, tz: str) -> list[_Found]:
         value = _format(year, month, day, _adjacent_time(text, m.start(), m.end()), tz)
         if value:
             found.append(_Found(m.start(), m.end(), value))
-    for m in _WORDS.finditer(text):
-        day, month, year = int(m[1]), int(m[2]), int(m[3])
-        value = _format(year, month, day, _adjacent_time(text, m.start(), m.end()), tz)
-        if value:
-            found.append(_Found(m.start(), m.end(), value))
+    for pattern in (_WORDS, _DAY_MONTH_WORD):
+        for m in pattern.finditer(text):
+            day, month, year = int(m[1]), int(m[2]), int(m[3])
+            value = _format(year, month, day, _adjacent_time(text, m.start(), m.end()), tz)
+            if value:
+                found.append(_Found(m.start(), m.end(), value))
     for m in _YMD.finditer(text):
         year, month, day = int(m[1]), int(m[3]), int(m[4])
         if m[5] is not None:

@@ -30,6 +30,7 @@ from scraper.parsers.base import (
     looks_like_name,
     memoized,
     meta_content,
+    on_web,
     page_marks,
     per_page,
     placeholder,
@@ -196,13 +197,34 @@ def _text(el: etree._Element | None) -> str:
     return normalize_text(text_of(el)) if el is not None else ""
 
 
+_HIDING_CLASSES = frozenset({"hidden", "hide", "d-none", "sr-only", "visually-hidden"})
+
+
+def is_hidden(el: etree._Element) -> bool:
+    """Whether `el` itself is hidden as `X.CHROME` reads it (attribute, style or class)."""
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    classes = el.get("class") or ""
+    style = el.get("style")
+    if style and "display:none" in style.replace(" ", "") and "ajax__tab_panel" not in classes:
+        return True
+    return bool(classes) and not _HIDING_CLASSES.isdisjoint(classes.split())
+
+
 def _lines_after(el: etree._Element) -> Iterator[tuple[str, etree._Element | None]]:
     """Yield the text lines after `el` in reading order: its tail and its next siblings' text
-    and tails first (a date typed after a `<br>`), then the following elements."""
+    and tails first (a date typed after a `<br>`), then the following elements.
+
+    Hidden elements are no line a reader sees: NukeViet's microdata carries the edit time.
+    """
     if el.tail:
         yield el.tail, None
     for sibling in el.itersiblings():
-        if not isinstance(sibling.tag, str) or sibling.tag in ("a", "li", "script", "style"):
+        if (
+            not isinstance(sibling.tag, str)
+            or sibling.tag in ("a", "li", "script", "style")
+            or is_hidden(sibling)
+        ):
             if sibling.tail:
                 yield sibling.tail, None
             continue
@@ -212,6 +234,8 @@ def _lines_after(el: etree._Element) -> Iterator[tuple[str, etree._Element | Non
         if sibling.tail:
             yield sibling.tail, None
     for node in select(el, X.DATE_LINES):
+        if is_hidden(node) or any(is_hidden(a) for a in node.iterancestors()):
+            continue
         if node.tag == "time" and node.get("datetime"):
             yield "", node
         yield " ".join(t for t in select(node, "text()")), None
@@ -250,6 +274,22 @@ def visible_date_line_after(el: etree._Element, tz: str = DEFAULT_TZ) -> tuple[s
         seen += 1
         if seen >= DATE_LINE_WINDOW:
             return None
+    return None
+
+
+def visible_date_line_before(el: etree._Element, tz: str = DEFAULT_TZ) -> tuple[str, str] | None:
+    """Return `(line, ISO date)` of a date line just above `el` (K2: the date, then the title)."""
+    for seen, sibling in enumerate(el.itersiblings(preceding=True)):
+        if seen >= DATE_LINE_WINDOW:
+            break
+        if not isinstance(sibling.tag, str) or is_hidden(sibling):
+            continue
+        line = normalize_text(text_of(sibling))
+        if not line or len(line) > MAX_DATE_LINE or LAST_EDIT.search(_folded(line)):
+            continue
+        value = parse_vietnamese_date(line, tz=tz)
+        if value:
+            return line, value
     return None
 
 
@@ -561,10 +601,13 @@ class GenericPage(ArticlePage):
     # -- dates ----------------------------------------------------------------------------------
 
     @memoized
+    @memoized
     def _date_line(self) -> tuple[str, str] | None:
-        """The visible `(line, date)` under the title, if the page shows one."""
+        """The visible `(line, date)` under the title (or right above it), if the page shows one."""
         self.title()
-        return visible_date_line_after(self._title_el) if self._title_el is not None else None
+        if self._title_el is None:
+            return None
+        return visible_date_line_after(self._title_el) or visible_date_line_before(self._title_el)
 
     def published(self) -> str | None:
         line = self._date_line()
@@ -662,6 +705,8 @@ class GenericPage(ArticlePage):
         section = _ld_text(self.ld.get("articleSection")) or meta_content(
             self.doc, "article:section"
         )
+        if section and (on_web(section) or section.startswith("/")):
+            section = None  # K2 writes the category's address there, not its name
         return section or breadcrumb_category(self.doc, self.url, self.title())
 
     def tags(self) -> list[str]:
@@ -738,6 +783,12 @@ def property_rows(doc: etree._Element) -> list[etree._Element]:
             rows = [r for r in table.iter("tr") if _closest_table(r) is table]
             if _labels_a_number(rows) and _labels_rows(rows):
                 found.extend(rows)
+    blocks = select(doc, X.FIELD_BLOCKS)
+    if blocks:
+        labels = [label_key(_text(first_of(b, (X.FIELD_BLOCK_LABEL,)))) for b in blocks]
+        numbered = any(label in _NUMBER_LABELS for label in labels)
+        if numbered and sum(label in X.LABELS for label in labels) >= MIN_LABELLED_ROWS:
+            found.extend(blocks)
     return found
 
 
@@ -797,7 +848,10 @@ class LabelledDocumentPage:
     def _read_fields(self) -> dict[str, str]:
         fields: dict[str, str] = {}
         for row in self.rows:
-            cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            if row.tag == "tr":
+                cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            else:  # a Drupal field: its label, then its items
+                cells = list(select(row, X.FIELD_BLOCK_PARTS))
             i = 0
             while i < len(cells):
                 key = label_key(_text(cells[i]))
@@ -823,8 +877,15 @@ class LabelledDocumentPage:
                     i += 1
         return fields
 
+    def _named_title(self) -> str | None:
+        """Return the title a family's own template gives the document, if any."""
+        return None
+
     @memoized
     def title(self) -> str | None:
+        named = self._named_title()
+        if named:
+            return named
         sections = None
         for value in (
             _text(first_of(self.doc, X.DOCUMENT_TITLE)),

@@ -21,12 +21,14 @@ from scraper.parsers.base import (
 from scraper.parsers.dates import find_dates, parse_vietnamese_date
 from scraper.parsers.generic import (
     GenericPage,
+    LabelledDocumentPage,
     attachments_in,
     body_parts,
     breadcrumb_category,
     drop,
     first_of,
     memoized,
+    property_rows,
     select,
     visible_date_after,
 )
@@ -179,8 +181,27 @@ class LiferayDisplayPage(GenericPage):
         super().__init__(doc, without_redirect(url))
 
 
+class LiferayDocumentPage(LabelledDocumentPage):
+    """A legal document whose web content template lays its fields out as a labelled table."""
+
+    cms = CMS_NAME
+    breadcrumb_items = X.BREADCRUMBS
+
+    def __init__(self, doc: lxml.html.HtmlElement, url: str) -> None:
+        super().__init__(doc, without_redirect(url))
+
+    def _named_title(self) -> str | None:
+        root = first_of(self.doc, X.ARTICLE_ROOTS)
+        if root is None:
+            return None
+        named = select(root, X.ASSET_TITLE)
+        return normalize_text(str(named[0])) if named else _text(first_of(root, X.TITLE)) or None
+
+
 def parse(doc: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
-    """Return the record of a Liferay article page."""
+    """Return the record of a Liferay article or legal-document page."""
+    if property_rows(doc):
+        return LiferayDocumentPage(doc, url).to_item()
     if first_of(doc, X.ARTICLE_ROOTS) is not None:
         return LiferayArticlePage(doc, url).to_item()
     return LiferayDisplayPage(doc, url).to_item()

@@ -34,6 +34,8 @@ DETAIL_PATH_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"/-/[^/]*\d[^/]*/?$"),
     # baochinhphu / chinhphu.vn: /<slug>-115yyMMddHHmmssNNN.htm
     re.compile(r"-\d{12,}\.html?$"),
+    # WordPress date permalinks /2024/06/18/<slug>/ (a day or month archive has no slug)
+    re.compile(r"^/(?:[a-z]{2}/)?\d{4}/\d{2}/(?:\d{2}/)?[^/]*[a-z][^/]*/?$"),
 )
 # The same tests in two searches: the patterns anchored at the start (tried at the start
 # only), then the others (the regex engine skips to the characters they can start with).
@@ -68,7 +70,19 @@ NUKEVIET_MARKUP = needs(
     ("src", "nv_"),
 )
 HOME_PATHS = re.compile(r"^/(?:[a-z]{2}/?)?(?:index\.php)?$")
-LISTING_PATH = re.compile(r"/page-\d+/?$|/(?:news|tin-tuc|laws|van-ban|dispatch|cong-van)/?$")
+LISTING_PATH = re.compile(
+    r"/page-\d+/?$|/(?:news|tin-tuc|laws|van-ban|dispatch|cong-van)/?$"
+    r"|/page/\d+/?$|^/(?:[a-z]{2}/)?(?:category|tag|chuyen-muc)/"  # WordPress archives
+)
+ARCHIVE_BODY = needs(
+    "/html/body[contains(concat(' ', normalize-space(@class), ' '), ' archive ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' blog ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' search-results ')]",
+    ("class", "archive"),
+    ("class", "blog"),
+    ("class", "search-results"),
+)
+"""WordPress marks its archive, blog and search pages on `<body>`: lists of posts."""
 MIN_LISTING_LINKS = 5
 MAX_LISTING_TEXT_BLOCK = 1500
 
@@ -238,7 +252,7 @@ def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
         listing_path = home or LISTING_PATH.search(path)
     else:
         listing_path = False
-    if listing_path or _is_nukeviet(doc):
+    if listing_path or _is_nukeviet(doc) or select(doc, ARCHIVE_BODY):
         # a home or listing page by its address or CMS: one article link is enough
         return bool(_links(doc, url).first(1))
     # otherwise many links and no article-sized text; the text is cheaper to measure

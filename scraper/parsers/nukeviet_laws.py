@@ -26,6 +26,7 @@ from scraper.parsers.base import (
 from scraper.parsers.dates import document_date
 from scraper.parsers.docnumbers import cited_numbers
 from scraper.parsers.text import block_text, fold_accents, normalize_text, paragraphs, text_of
+from scraper.parsers.xpaths_generic import CITING_LABELS
 from scraper.record import empty_record
 
 __all__ = ["CMS_NAME", "NukeVietLawPage", "detect", "document_number", "parse"]
@@ -117,8 +118,13 @@ class NukeVietLawPage:
         self.doc = doc
         self.url = url
         self.fields: dict[str, str | None] = {}
+        self.cited: list[str] = []  # the rows naming the documents it rests on or relates to
         for label, cell in _pairs_of(doc):
-            field = FIELD_LABELS.get(label_key(label))
+            key = label_key(label)
+            if key in CITING_LABELS:
+                self.cited.append(normalize_text(text_of(cell)))
+                continue
+            field = FIELD_LABELS.get(key)
             if field and field not in self.fields:
                 self.fields[field] = _value(cell)
 
@@ -208,7 +214,7 @@ class NukeVietLawPage:
         return list(found.values())
 
     def doc_refs(self) -> list[str]:
-        text = "\n".join(filter(None, [self.summary(), self.body()]))
+        text = "\n".join(filter(None, [self.summary(), self.body(), *self.cited]))
         return cited_numbers(text, self.doc_number())
 
     def to_item(self) -> dict[str, Any]:

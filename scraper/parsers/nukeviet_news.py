@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
@@ -47,6 +48,8 @@ NUKEVIET_MARKUP = (
 NEWS_ARTICLE_TYPES = frozenset({"http://schema.org/NewsArticle", "https://schema.org/NewsArticle"})
 PRINT_ROOT = needs("//*[@id='print']/*[@id='content'][h1][*[@id='bodytext']]", ("id", "print"))
 """The news module's print view (`/<module>/print/...`, `print.tpl`): no theme around it."""
+PAGE_ROOT = needs(f"//div[{has_class('page')}][.//*[@id='page-bodyhtml']]", ("id", "page-bodyhtml"))
+"""The page module (`modules/page`, "Giới thiệu", "Chức năng nhiệm vụ"): one static article."""
 ARTICLE_ROOTS = (
     # one attribute tested: it runs on the few itemtype attributes (see base.descendant_form)
     "//*[@itemtype='http://schema.org/NewsArticle' or @itemtype='https://schema.org/NewsArticle']",
@@ -54,6 +57,7 @@ ARTICLE_ROOTS = (
     needs("//*[@id='news_detail']", ("id", "news_detail")),
     f"//*[{has_class('news_column')}][.//*[@id='news-bodyhtml' or {has_class('bodytext')}]]",
     PRINT_ROOT,
+    PAGE_ROOT,
 )
 TITLE = (
     ".//h1[@itemprop='headline']",
@@ -81,6 +85,7 @@ BODY = (
     ".//*[@itemprop='articleBody']",
     f".//div[{has_class('bodytext')}]",
     "./*[@id='bodytext']",
+    ".//*[@id='page-bodyhtml']",
 )
 ATTACHMENT_LINKS = f"//*[{has_class('news-download-file')}]//a[@href][strong]"
 ATTACHMENT_LINKS_LOOSE = f"//*[{has_class('news-download-file')}]//a[@href]"
@@ -130,6 +135,8 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
         return True
     if "print" in marks.ids and "bodytext" in marks.ids:
         return bool(select(doc, PRINT_ROOT)) and is_nukeviet(doc)
+    if "page-bodyhtml" in marks.ids:
+        return bool(select(doc, PAGE_ROOT)) and is_nukeviet(doc)
     if not (marks.itemtypes & NEWS_ARTICLE_TYPES or "news_detail" in marks.ids):
         # the 4.0 default theme: no microdata, the title and `.bodytext` in `.news_column`
         return (
@@ -140,6 +147,20 @@ def detect(doc: lxml.html.HtmlElement, url: str) -> bool:
         )
     root = first(doc, (ARTICLE_ROOTS[0], ARTICLE_ROOTS[2]))
     return root is not None and first(root, BODY) is not None and is_nukeviet(doc)
+
+
+def _is_module_root(link: str, url: str) -> bool:
+    """Whether `link` is the first page of the module `url` belongs to (`/[vi/]<module>/`)."""
+    path, own = urlsplit(link).path, urlsplit(url).path
+    parts = [p for p in own.split("/") if p]
+    if parts and len(parts[0]) == 2 and len(parts) > 1:
+        parts = parts[1:]  # a language folder (`/vi/`)
+    return (
+        bool(parts)
+        and len(parts) > 1
+        and path.rstrip("/").endswith("/" + parts[0])
+        and (own.startswith(path.rstrip("/") + "/"))
+    )
 
 
 def _folded(text: str) -> str:
@@ -225,8 +246,9 @@ class NukeVietNewsPage(ArticlePage):
                 continue
             # the crumb's first link (`.//a/@href`): the page itself is no category
             link = next((a.get("href") for a in li.iter("a") if a.get("href") is not None), None)
-            if link is not None and absolute_url(base, link) == self.url:
-                continue
+            target = absolute_url(base, link) if link is not None else None
+            if target == self.url or (target and _is_module_root(target, self.url)):
+                continue  # the page itself; the module ("Tin tức", "Giới thiệu"): no category
             names.append(name)
         return names[-1] if names else None
 

@@ -136,16 +136,17 @@ SOURCE_ELEMENTS = (
     ),
 )
 """A source line outside the body ("detail-source": "Nguồn: Báo Kon Tum")."""
-SUMMARY_CLASSES = ("sapo", "summary", "lead", "tomtat", "tom-tat", "description")
+SUMMARY_CLASSES = ("sapo", "summary", "lead", "tomtat", "tom-tat", "description", "IntroText")
 """Class fragments of `SUMMARY_ELEMENTS`; without them (or `itemprop=description`) none match."""
 NOT_SUMMARY_CLASSES = ("with-summary", "site-description")
 """Drupal's body field ("text-with-summary": a body that may have a summary) and a site
 header's tagline ("site-description", Joomla's Cassiopeia): not an article's summary."""
 SUMMARY_ELEMENTS = (
+    # K2's `itemIntroText` is the lead of a Joomla article;
     # the elements with such a class or itemprop, each attribute kind tested on its own nodes
     "(//*[contains(@class, 'sapo') or contains(@class, 'summary') or contains(@class, 'lead')"
     " or contains(@class, 'tomtat') or contains(@class, 'tom-tat') or "
-    "contains(@class, 'description')]"
+    "contains(@class, 'description') or contains(@class, 'IntroText')]"
     " | //*[@itemprop='description'])[not(self::meta)]",
 )
 TIME_ELEMENTS = "//time[@datetime]"
@@ -185,7 +186,21 @@ DOCUMENT_PROPERTY_TABLES = (
     needs_class(f"//*[{has_class('vbProperties')}]//table", "vbProperties"),
     "//table",
 )
-"""Tables tried in order; the first with a "Số ký hiệu" label holds the document's fields."""
+"""Tables tried in order; those with a "Số ký hiệu" label hold the document's fields."""
+FIELD_BLOCKS = needs_class(
+    f"//div[{has_class('field')} and ./div[{has_class('field-label')}]]"
+    f" | //div[{has_class('field')} and ./div[{has_class('field__label')}]]",
+    "field-label",
+    "field__label",
+)
+"""Drupal's labelled fields (7: `.field-label`, `.field-items`; 8 and later: `field__label`)."""
+FIELD_BLOCK_LABEL = f"./div[{has_class('field-label')} or {has_class('field__label')}]"
+FIELD_BLOCK_PARTS = (
+    f"./div[{has_class('field-label')} or {has_class('field__label')}"
+    f" or {has_class('field-items')} or {has_class('field__items')}"
+    f" or {has_class('field__item')}]"
+)
+"""A field's label, then its value(s)."""
 DOCUMENT_TITLE = (
     needs_class(
         f"//*[{has_class('title-vbpq')} or {has_class('title-vb')} or {has_class('vbTitle')}]",
@@ -210,6 +225,10 @@ DOCUMENT_TEXT = (
     needs("//*[@id='divContentDoc']", ("id", "divContentDoc")),
     needs_class(f"//*[{has_class('content1')}]", "content1"),
     needs("//*[@id='toanvan']", ("id", "toanvan")),
+    # Drupal's body field
+    needs_class(
+        f"//*[{has_class('field-name-body')}]//div[{has_class('field-item')}]", "field-name-body"
+    ),
     needs_class(
         "//*[contains(@class, 'toanvan') or contains(@class, 'toan-van')]", "toanvan", "toan-van"
     ),
@@ -253,7 +272,10 @@ CITING_LABELS = frozenset({
     "van ban bi thay the", "van ban duoc thay the", "van ban bi bai bo",
     "van ban duoc huong dan", "van ban huong dan",
 })  # fmt: skip
-"""Fields that name the documents a document rests on or changes: their numbers are cited."""
+"""Fields that name the documents a document rests on or changes: their numbers are cited.
+
+Not "Văn bản liên quan": the site's related documents, which the document does not cite.
+"""
 ISSUER_ROLE_SIGNER = "co quan ban hanh chuc danh nguoi ky"
 """vbpl.vn puts issuer, signer's title and signer in one row after this label."""
 
