@@ -132,6 +132,12 @@ BODY = [Paragraph("Đoạn thân bài thứ nhất, đủ dài để là một �
             "Quốc Bảo",
             "Đảng bộ Phường 1",
         ),
+        # an office signs a notice: bold and right-aligned, not a person's name
+        (
+            [Paragraph("Văn phòng HĐND-UBND xã", bold=True, right=True)],
+            "Văn phòng HĐND-UBND xã",
+            None,
+        ),
         # a template's last-edit line after the signature is no text of the article
         (
             [
@@ -156,6 +162,10 @@ def test_split_signature_endings(
         Paragraph("Đề nghị các cơ quan, đơn vị triển khai thực hiện."),
         Paragraph("Một số hình ảnh tại buổi lễ:", bold=True),
         Paragraph("Trân trọng cảm ơn!", bold=True, right=True),
+        Paragraph(
+            "Ban Tổ chức trân trọng kính mời các đại biểu tham dự đông đủ.", bold=True, right=True
+        ),
+        Paragraph("Văn phòng HĐND-UBND xã", bold=True),  # an office, but only bold
         Paragraph("Thanh Vi"),  # a name, but neither bold nor right-aligned
         Paragraph("Theo kế hoạch, hội nghị kéo dài hai ngày"),
         Paragraph("Phòng Tài chính - Kế hoạch thị xã thực hiện chi trả", bold=True),

@@ -348,6 +348,23 @@ def looks_like_name(text: str) -> bool:
     return capitalised * 4 >= len(names) * 3
 
 
+_UNIT_SIGNATURE = re.compile(
+    r"^(?:van phong|phong|ban|so|trung tam|ubnd|uy ban|dai|hoi|cong an|doan|bo phan|"
+    r"bch|ban chi huy|thuong truc)\b"
+)
+MAX_UNIT_WORDS = 8
+
+
+def looks_like_unit(text: str) -> bool:
+    """Return True if `text` reads like an office signing a notice ("Văn phòng HĐND-UBND xã")."""
+    text = normalize_text(text)
+    if not text or len(text) > MAX_SIGNATURE_CHARS or _SENTENCE_END.search(text):
+        return False
+    if len(text.split()) > MAX_UNIT_WORDS or not text[:1].isupper():
+        return False
+    return bool(_UNIT_SIGNATURE.match(_fold(text)))
+
+
 def split_signature(
     paragraphs: Sequence[Paragraph | str], extra_candidates: Sequence[str] = ()
 ) -> tuple[list[str], str | None, str | None]:
@@ -386,7 +403,14 @@ def split_signature(
             body_author = labelled_author
         elif labelled_source and body_source is None:
             body_source = labelled_source
-        elif body_author is None and (last.bold or last.right) and looks_like_name(last.text):
+        elif (
+            body_author is None
+            and (last.bold or last.right)
+            and (
+                looks_like_name(last.text)
+                or (last.bold and last.right and looks_like_unit(last.text))
+            )
+        ):
             body_author = last.text
         elif (
             body_author is None

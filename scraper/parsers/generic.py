@@ -73,6 +73,7 @@ __all__ = [
     "parse",
     "property_rows",
     "select",
+    "tag_links",
     "url_date_hint",
     "visible_date_after",
     "visible_date_line_after",
@@ -316,6 +317,15 @@ def breadcrumb_category(
         if names:
             return names[-1]
     return None
+
+
+def tag_links(doc: etree._Element) -> list[str]:
+    """Return the page's visible tags: the links of a tags block, or of one labelled "Từ khóa"."""
+    for xpath in X.TAG_LINKS:
+        tags = [_text(a) for a in select(doc, xpath)]
+        if any(tags):
+            return list(dict.fromkeys(t for t in tags if t))
+    return []
 
 
 def is_attachment_url(url: str) -> bool:
@@ -592,6 +602,14 @@ class GenericPage(ArticlePage):
             heading = self._heading_near_main_text()
             if heading is not None:
                 best = (_text(heading), heading)
+        elif best is None:
+            # the metadata's title is an SEO one the page does not show: the article's own
+            # heading, an h1 at its text, is the title a reader sees
+            heading = self._heading_near_main_text()
+            if heading is not None and heading.tag == "h1":
+                text = _text(heading)
+                if len(text) >= MIN_TITLE_CHARS and not self._names_the_site(text):
+                    best = (text, heading)
         if best is not None:
             self._title, self._title_el = best
         else:
@@ -600,7 +618,6 @@ class GenericPage(ArticlePage):
 
     # -- dates ----------------------------------------------------------------------------------
 
-    @memoized
     @memoized
     def _date_line(self) -> tuple[str, str] | None:
         """The visible `(line, date)` under the title (or right above it), if the page shows one."""
@@ -724,11 +741,7 @@ class GenericPage(ArticlePage):
         ]
         if any(metas):
             return list(dict.fromkeys(t for t in metas if t))
-        for xpath in X.TAG_LINKS:
-            tags = [_text(a) for a in select(self.doc, xpath)]
-            if any(tags):
-                return list(dict.fromkeys(t for t in tags if t))
-        return []
+        return tag_links(self.doc)
 
     def attachments(self) -> list[dict[str, str]]:
         found = self._main_element()

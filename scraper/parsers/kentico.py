@@ -24,6 +24,7 @@ from scraper.parsers.generic import (
     first_of,
     memoized,
     select,
+    tag_links,
     visible_date_after,
 )
 from scraper.parsers.listing import is_listing
@@ -120,7 +121,7 @@ class KenticoArticlePage(ArticlePage):
             tags = [_text(a) for a in select(self.root, xpath)]
             if any(tags):
                 return list(dict.fromkeys(t for t in tags if t))
-        return []
+        return tag_links(self.doc)  # a template's tags box outside the article
 
     def attachments(self) -> list[dict[str, str]]:
         scope = [el for xpath in (*X.BODY, *X.ATTACHMENT_AREAS) for el in select(self.root, xpath)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -111,6 +112,25 @@ def _pairs_of(doc: lxml.html.HtmlElement) -> list[tuple[str, etree._Element]]:
     return []
 
 
+def _without_letterhead(el: etree._Element) -> etree._Element:
+    """Return `el`, or a copy without the tables before its text (the letterhead: issuer,
+    number, place and date, which are the record's own fields)."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    leading: list[int] = []
+    for index, child in enumerate(children):
+        if child.tag == "table":
+            leading.append(index)
+        elif text_of(child).strip():
+            break
+    if not leading or (el.text or "").strip() or len(leading) == len(children):
+        return el
+    copied = copy.deepcopy(el)
+    kids = [c for c in copied if isinstance(c.tag, str)]
+    for index in leading:
+        kids[index].drop_tree()  # its tail stays
+    return copied
+
+
 class NukeVietLawPage:
     """A NukeViet laws detail page: one method per record field, `to_item()` for the record."""
 
@@ -151,16 +171,21 @@ class NukeVietLawPage:
     def body(self) -> str | None:
         found = select(self.doc, BODY_4X)
         if found:
-            return "\n\n".join(self._without_signature(paragraphs(found[0]))) or None
+            text = _without_letterhead(found[0])
+            return "\n\n".join(self._without_signature(paragraphs(text))) or None
         parts: list[str] = []
         for heading in select(self.doc, HEADINGS):
             if label_key(text_of(heading)) not in BODY_HEADINGS:
                 continue
+            started = False  # the tables before the text: the letterhead
             for sibling in heading.itersiblings():
                 if isinstance(sibling.tag, str) and "lawh3" in (sibling.get("class") or ""):
                     break
-                if isinstance(sibling.tag, str):
-                    parts.extend(paragraphs(sibling))
+                if not isinstance(sibling.tag, str) or (sibling.tag == "table" and not started):
+                    continue
+                found_parts = paragraphs(sibling)
+                started = started or bool(found_parts)
+                parts.extend(found_parts)
         return "\n\n".join(self._without_signature(parts)) or None
 
     def _without_signature(self, parts: list[str]) -> list[str]:

@@ -239,6 +239,7 @@ class NukeVietNewsPage(ArticlePage):
                 break
         title = self.title()
         base = document_base(self.doc, self.url)
+        static = "page-bodyhtml" in page_marks(self.doc).ids
         names = []
         for li in crumbs:
             name = normalize_text(text_of(li))
@@ -247,8 +248,10 @@ class NukeVietNewsPage(ArticlePage):
             # the crumb's first link (`.//a/@href`): the page itself is no category
             link = next((a.get("href") for a in li.iter("a") if a.get("href") is not None), None)
             target = absolute_url(base, link) if link is not None else None
-            if target == self.url or (target and _is_module_root(target, self.url)):
-                continue  # the page itself; the module ("Tin tức", "Giới thiệu"): no category
+            if target == self.url or (static and target and _is_module_root(target, self.url)):
+                # the page itself; a static page's module ("Giới thiệu") is no category (a
+                # news article's first crumb may be its category: news as the home module)
+                continue
             names.append(name)
         return names[-1] if names else None
 

@@ -21,13 +21,26 @@ KENTICO_MARKUP = (
 """Any of these marks a page served by Kentico."""
 
 ARTICLE_ROOTS = (
+    # the stock News transformation (CMS.News/NewsDetail: NewsSummary, NewsContent, NewsBody)
+    needs_class(f"//div[{has_class('newsItemDetail')}]", "newsItemDetail"),
     needs_class(f"//div[{has_class('article')}][.//h1]", "article"),
     needs_class(f"//*[time[{has_class('ct_time')}] or */time[{has_class('ct_time')}]]", "ct_time"),
 )
 TITLE = (".//h1",)
-PUBLISHED = (f".//time[{has_class('ct_time')}]", f".//*[{has_class('ct_time')}]", ".//time")
-SUMMARY = (f".//*[{has_class('ct_sapo')} or {has_class('ct_desc')} or {has_class('ct_summary')}]",)
-BODY = (f".//*[{has_class('ct_content')} or {has_class('ct_body')}]",)
+PUBLISHED = (
+    f".//time[{has_class('ct_time')}]",
+    f".//*[{has_class('ct_time')}]",
+    ".//time",
+    f".//*[{has_class('NewsContent')}]/*[{has_class('Date')}]",
+)
+SUMMARY = (
+    f".//*[{has_class('ct_sapo')} or {has_class('ct_desc')} or {has_class('ct_summary')}]",
+    f".//*[{has_class('NewsSummary')}]//*[{has_class('TextContent')}]",
+)
+BODY = (
+    f".//*[{has_class('ct_content')} or {has_class('ct_body')}]",
+    f".//*[{has_class('NewsBody')}]",
+)
 ATTACHMENT_AREAS = (f".//*[{has_class('ct_attach')}]", ".//*[contains(@class, 'attach')]")
 TAGS = (f".//*[{has_class('ct_tags')}]//a",)
 BREADCRUMB_ITEMS = (
