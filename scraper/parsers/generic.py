@@ -414,14 +414,19 @@ def _ld_text(value: Any) -> str | None:
     return normalize_text(str(value)) if value else None
 
 
-def _link_density(el: etree._Element, total: int | None = None) -> float:
-    """Share of `el`'s text inside links; `total` is its normalised text length if known."""
+def _link_density(
+    el: etree._Element, total: int | None = None, links: Sequence[etree._Element] | None = None
+) -> float:
+    """Share of `el`'s text inside links; `total` (its normalised text length) and `links`
+    (its `a` elements) if known."""
     if total is None:
         total = len(normalize_text(text_of(el)))
     if not total:
         return 0.0
-    links = sum(len(normalize_text(text_of(a))) for a in el.iter("a"))
-    return links / total
+    linked = sum(
+        len(normalize_text(text_of(a))) for a in (el.iter("a") if links is None else links)
+    )
+    return linked / total
 
 
 def _chrome_like(el: etree._Element, words: Sequence[str]) -> bool:
@@ -505,8 +510,11 @@ def clean_main_text(el: etree._Element) -> etree._Element:
     for node in list(el.iter("div", "ul", "ol", "table", "p", "section")):
         if node is el or node.getparent() is None:
             continue
-        text = normalize_text(text_of(node))
-        if text and _link_density(node) > MAX_LINK_DENSITY and len(select(node, ".//a")) >= 2:
+        links = list(node.iter("a"))
+        if len(links) < 2:  # a link list has links: the text is read only where it may be one
+            continue
+        total = len(normalize_text(text_of(node)))
+        if total and _link_density(node, total, links) > MAX_LINK_DENSITY:
             _remove(node)
     return el
 
@@ -805,6 +813,8 @@ def property_rows(doc: etree._Element) -> list[etree._Element]:
     return found
 
 
+MAX_LABEL_CELL = 120
+"""Characters of a cell's raw text (spaces and all) beyond which it is no field label."""
 _NUMBER_LABELS = frozenset(label for label, field in X.LABELS.items() if field == "doc_number")
 
 
@@ -814,7 +824,8 @@ def _labels_a_number(rows: Sequence[etree._Element]) -> bool:
         for cell in row:
             # a layout cell holds a table of its own: never a label, and costly to read whole
             if cell.tag in ("td", "th") and cell.find(".//table") is None:
-                if label_key(_text(cell)) in _NUMBER_LABELS:
+                raw = text_of(cell)
+                if len(raw) <= MAX_LABEL_CELL and label_key(raw) in _NUMBER_LABELS:
                     return True
     return False
 
