@@ -157,6 +157,13 @@ def test_listing_excludes_print_views_external_and_feed_links() -> None:
         ("https://a.gov.vn/van-ban/detail/Quyet-dinh-39-QD-UBND-135/?id=0&Download", False),
         ("https://a.gov.vn/van-ban/detail/Quyet-dinh-39-QD-UBND-135/?downloads=all", True),
         ("https://xa.gov.vn/2024/06/18/hoi-nghi-so-ket-6-thang/", True),  # WordPress
+        # Kentico: an article's alias under its section, the section itself, a SharePoint page
+        (
+            "https://tinh.gov.vn/Tin-tuc/Kinh-te/Giai-ngan-von-dau-tu-cong-dat-71-ke-hoach.aspx",
+            True,
+        ),
+        ("https://tinh.gov.vn/Tin-tuc/Kinh-te.aspx", False),
+        ("https://tinh.gov.vn/Pages/van-ban-chi-dao-dieu-hanh-cua-tinh.aspx", False),
         ("https://xa.gov.vn/2024/06/18/", False),  # a day's archive
         ("https://xa.gov.vn/2024/06/", False),
     ],

@@ -766,19 +766,21 @@ def class_alternatives(xpath: str) -> tuple[tuple[int, int, tuple[tuple[str, str
     """
     groups = []
     i = 0
-    while True:
-        i = xpath.find("[", i)
-        if i < 0:
-            break
-        if xpath.count("'", 0, i) % 2:  # inside a literal
+    try:
+        while i < len(xpath):
+            c = xpath[i]
+            if c in "'\"":
+                i = _literal_end(xpath, i)
+                continue
+            if c == "[":
+                end = _predicate_end(xpath, i) - 1
+                operands = _top_level_or(xpath[i + 1 : end])
+                found = [(o, _CLASS_OPERAND.fullmatch(o.strip())) for o in operands]
+                if all(m for _, m in found):
+                    groups.append((i + 1, end, tuple((o, m[1] or m[2]) for o, m in found if m)))
             i += 1
-            continue
-        end = _predicate_end(xpath, i) - 1
-        operands = _top_level_or(xpath[i + 1 : end])
-        found = [(o, _CLASS_OPERAND.fullmatch(o.strip())) for o in operands]
-        if all(m for _, m in found):
-            groups.append((i + 1, end, tuple((o, m[1] or m[2]) for o, m in found if m)))
-        i += 1
+    except ValueError:  # unbalanced: left whole, for libxml2 to report as written
+        return ()
     return tuple(groups)
 
 

@@ -245,6 +245,20 @@ def _lines_after(el: etree._Element) -> Iterator[tuple[str, etree._Element | Non
 _SITE_PREFIX_END = (" - ", " | ", " – ", " :: ", " » ", ": ")
 
 
+_WORD = re.compile(r"\w+")
+MIN_SHARED_WORDS = 0.5
+
+
+def _tells_the_same(text: str, hints: Sequence[str]) -> bool:
+    """Whether most of the words of a heading are in one of the metadata's titles."""
+    words = _WORD.findall(text.casefold())
+    for hint in hints:
+        known = set(_WORD.findall(hint.casefold()))
+        if words and sum(w in known for w in words) >= MIN_SHARED_WORDS * len(words):
+            return True
+    return False
+
+
 def _agrees(hint: str, text: str) -> bool:
     """Whether a heading's `text` is the title `hint` names (`<title>`: "Site - Title" too)."""
     if hint == text or hint.startswith(text) or text.startswith(hint):
@@ -616,7 +630,11 @@ class GenericPage(ArticlePage):
             heading = self._heading_near_main_text()
             if heading is not None and heading.tag == "h1":
                 text = _text(heading)
-                if len(text) >= MIN_TITLE_CHARS and not self._names_the_site(text):
+                if (
+                    len(text) >= MIN_TITLE_CHARS
+                    and not self._names_the_site(text)
+                    and _tells_the_same(text, hints)  # not a section's heading ("Tin tức")
+                ):
                     best = (text, heading)
         if best is not None:
             self._title, self._title_el = best
@@ -727,14 +745,31 @@ class GenericPage(ArticlePage):
     # -- classification -------------------------------------------------------------------------
 
     def category(self) -> str | None:
-        section = _ld_text(self.ld.get("articleSection")) or meta_content(
-            self.doc, "article:section"
-        )
+        sections = self.ld.get("articleSection")
+        if isinstance(sections, list) and len(sections) > 1:
+            # a post in several categories: the one its breadcrumb goes through (WordPress's
+            # primary category), if it is one of them
+            crumb = breadcrumb_category(self.doc, self.url, self.title())
+            if crumb and crumb in {normalize_text(str(s)) for s in sections}:
+                return crumb
+        section = _ld_text(sections) or meta_content(self.doc, "article:section")
         if section and (on_web(section) or section.startswith("/")):
             section = None  # K2 writes the category's address there, not its name
         return section or breadcrumb_category(self.doc, self.url, self.title())
 
     def tags(self) -> list[str]:
+        declared = self._declared_tags()
+        if not declared:
+            return tag_links(self.doc)
+        # the tags block a reader sees, when it shows every declared tag and more
+        shown = tag_links(self.doc)
+        folded = {t.casefold() for t in shown}
+        if len(shown) > len(declared) and all(t.casefold() in folded for t in declared):
+            return shown
+        return declared
+
+    def _declared_tags(self) -> list[str]:
+        """The tags the page's metadata declares: JSON-LD `keywords`, else `article:tag`."""
         keywords = self.ld.get("keywords")
         if isinstance(keywords, str):
             keywords = keywords.split(",")
@@ -747,9 +782,7 @@ class GenericPage(ArticlePage):
             for m in self.doc.iter("meta")
             if m.get("property") == "article:tag"
         ]
-        if any(metas):
-            return list(dict.fromkeys(t for t in metas if t))
-        return tag_links(self.doc)
+        return list(dict.fromkeys(t for t in metas if t))
 
     def attachments(self) -> list[dict[str, str]]:
         found = self._main_element()

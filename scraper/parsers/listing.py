@@ -49,6 +49,9 @@ _DETAIL_PATH_ANYWHERE = re.compile(
 DETAIL_OP = re.compile(r"^(?:[^/]+/)?[^/]+-\d+(?:\.html?)?$")
 DETAIL_OP_MODULE = re.compile(r"^detail/[^/]+/?$")
 ASPX_ID_PARAMS: frozenset[str] = frozenset({"itemid", "id", "newsid", "docid", "articleid"})
+# Kentico's friendly URLs: /Tin-tuc/Kinh-te/<the article's alias, five words or more>.aspx
+# (a section is /Tin-tuc/Kinh-te.aspx)
+_ASPX_ARTICLE_ALIAS = re.compile(r"/[^/]+/[^/.]*(?:-[^/.-]+){4,}\.aspx$")
 
 EXCLUDED_PATH = re.compile(
     r"/(?:print|rss|feeds?|users?|login|logout|register|search|tag|tags|sitemap|savefile|"
@@ -102,6 +105,8 @@ def _is_detail(parts: SplitResult) -> bool:
     if EXCLUDED_EXTENSIONS.search(path):
         return False
     if path.endswith(".aspx"):
+        if "/pages/" not in path and _ASPX_ARTICLE_ALIAS.search(path):
+            return True  # (SharePoint's /Pages/<name>.aspx are lists as often as articles)
         query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
         return any(k in ASPX_ID_PARAMS and v and v[0].isdigit() for k, v in query.items())
     query = parse_qs(parts.query) if _may_name_op(parts.query) else {}
