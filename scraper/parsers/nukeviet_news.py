@@ -155,12 +155,8 @@ def _is_module_root(link: str, url: str) -> bool:
     parts = [p for p in own.split("/") if p]
     if parts and len(parts[0]) == 2 and len(parts) > 1:
         parts = parts[1:]  # a language folder (`/vi/`)
-    return (
-        bool(parts)
-        and len(parts) > 1
-        and path.rstrip("/").endswith("/" + parts[0])
-        and (own.startswith(path.rstrip("/") + "/"))
-    )
+    folder = path.rstrip("/")
+    return len(parts) > 1 and folder.endswith("/" + parts[0]) and own.startswith(folder + "/")
 
 
 def _folded(text: str) -> str:
