@@ -164,3 +164,40 @@ def test_liferay_date_line_in_a_custom_template_is_found_under_the_title() -> No
     assert line in html
     html = html.replace(line, '<div class="news-time">Cập nhật lúc 17:07 ngày 09/09/2020</div>')
     assert parse_page(_url(name), html)["published"] == "2020-09-09T17:07:00+07:00"
+
+
+def test_liferay_edit_date_only_when_no_other_date_is_shown() -> None:
+    name = "liferay62_journal_article_byline"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    line = (
+        '<span class="ngay-dang"><i class="icon-calendar"></i> Ngày đăng: 02/04/2024 | 02:45 PM'
+        "</span>"
+    )
+    assert line in html
+    assert parse_page(_url(name), html)["published"] == "2024-04-02T14:45:00+07:00"
+    # the asset's "modified date" (05/04/2024) is the last edit: the date only when alone
+    record = parse_page(_url(name), html.replace(line, ""))
+    assert (record["published"], record["author"]) == ("2024-04-05", "Ngọc Hân")
+
+
+def test_liferay_template_byline_is_the_author_and_leaves_the_body() -> None:
+    name = "liferay62_journal_article_byline"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    record = parse_page(_url(name), html)
+    assert record["author"] == "Ngọc Hân"  # not the Liferay user of "Bởi Trần Quốc Việt"
+    assert "Tác giả" not in record["body"] and "Ngày đăng" not in record["body"]
+    byline = '<span class="tac-gia"><i class="icon-user"></i> Tác giả: Ngọc Hân</span>'
+    assert byline in html
+    without = parse_page(_url(name), html.replace(byline, ""))
+    assert without["author"] is None and without["body"] == record["body"]
+
+
+def test_generic_category_field_before_the_breadcrumb() -> None:
+    name = "generic_drupal10_news"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    label = '<div class="field__label">Chuyên mục</div>'
+    assert label in html
+    assert parse_page(_url(name), html)["category"] == "Hoạt động của Cục"
+    # a field labelled otherwise is no category: the breadcrumb's section then
+    other = html.replace(label, '<div class="field__label">Đơn vị</div>')
+    assert parse_page(_url(name), other)["category"] == "Tin tức"

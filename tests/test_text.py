@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from scraper.parsers.base import looks_like_name, split_signature
+from scraper.parsers.base import author_label, looks_like_name, split_signature
 from scraper.parsers.text import (
     Paragraph,
     block_text,
@@ -211,6 +211,7 @@ def test_split_signature_accepts_plain_strings() -> None:
         ("Ban Biên tập", False),
         ("Kết thúc.", False),
         ("Ngày 26/01/2021", False),
+        ("Viết bởi: Hữu Danh", False),
         ("", False),
     ],
 )
@@ -248,3 +249,18 @@ def test_normalize_text_is_nfc_of_the_visible_text_with_whitespace_collapsed(tex
 
     visible = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
     assert normalize_text(text) == " ".join(visible.split())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tác giả: Ngọc Hân", "Ngọc Hân"),
+        ("Tác giả bài viết: Thanh Hương", "Thanh Hương"),
+        ("Viết bởi: Hữu Danh", "Hữu Danh"),  # Joomla's "Written by" in Vietnamese
+        ("Written by: Hữu Danh", "Hữu Danh"),
+        ("Viết bởi Hữu Danh", None),
+        ("Lượt xem: 617", None),
+    ],
+)
+def test_author_label(text: str, expected: str | None) -> None:
+    assert author_label(text) == expected

@@ -258,8 +258,8 @@ def load_html(html: str | bytes, *, encoding: str | None = None) -> lxml.html.Ht
 # ---- signatures ("Thanh Vi-BTG Thị ủy", "Theo Báo Tây Ninh", "Nguồn: ...") -------------------
 
 _AUTHOR_LABEL = re.compile(
-    r"^(?:tac gia(?: bai viet)?|nguoi viet|but danh|(?:tin|bai)(?:,| va| &)? anh|tin|bai|"
-    r"thuc hien|nhom pv|phong vien)\s*:\s*(?P<value>.+)$"
+    r"^(?:tac gia(?: bai viet)?|nguoi viet|viet boi|written by|but danh|"
+    r"(?:tin|bai)(?:,| va| &)? anh|tin|bai|thuc hien|nhom pv|phong vien)\s*:\s*(?P<value>.+)$"
 )
 _SOURCE_LABEL = re.compile(r"^\(?\s*(?:nguon(?: tin| bai)?)\s*:\s*(?P<value>.+?)\s*\)?$")
 _SOURCE_THEO = re.compile(r"^\(?\s*theo\s+(?P<value>[^,;]+?)\s*\)?$")
@@ -341,6 +341,8 @@ def looks_like_name(text: str) -> bool:
         return False
     # "Hữu Phước - Công an thị xã", "Minh Châu (Phòng VH-TT)": judge the name before the unit
     person = _UNIT_SEPARATOR.split(text, maxsplit=1)[0]
+    if ":" in person:
+        return False  # a label and its value ("Viết bởi: Hữu Danh"), not the name itself
     names = [w for w in re.split(r"[\s,]+", person) if w]
     if not names or len(names) > MAX_NAME_WORDS or not names[0][:1].isupper():
         return False

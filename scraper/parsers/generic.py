@@ -333,6 +333,18 @@ def breadcrumb_category(
     return None
 
 
+def shown_category(doc: etree._Element) -> str | None:
+    """Return the value of a labelled category field ("Chuyên mục: X", a Drupal field block)."""
+    for block in select(doc, X.FIELD_BLOCKS):
+        label = first_of(block, (X.FIELD_BLOCK_LABEL,))
+        if label is None or label_key(_text(label)) not in X.CATEGORY_LABELS:
+            continue
+        for value in select(block, X.FIELD_BLOCK_PARTS):
+            if value is not label and _text(value):
+                return _text(value)
+    return None
+
+
 def tag_links(doc: etree._Element) -> list[str]:
     """Return the page's visible tags: the links of a tags block, or of one labelled "Từ khóa"."""
     for xpath in X.TAG_LINKS:
@@ -755,7 +767,11 @@ class GenericPage(ArticlePage):
         section = _ld_text(sections) or meta_content(self.doc, "article:section")
         if section and (on_web(section) or section.startswith("/")):
             section = None  # K2 writes the category's address there, not its name
-        return section or breadcrumb_category(self.doc, self.url, self.title())
+        return (
+            section
+            or shown_category(self.doc)
+            or breadcrumb_category(self.doc, self.url, self.title())
+        )
 
     def tags(self) -> list[str]:
         declared = self._declared_tags()

@@ -12,8 +12,10 @@ from lxml import etree
 from scraper.parsers import xpaths_liferay as X
 from scraper.parsers.base import (
     ArticlePage,
+    author_label,
     document_base,
     first_date,
+    looks_like_name,
     meta_content,
     page_marks,
     without_redirect,
@@ -76,6 +78,21 @@ def _only_a_date(line: str) -> bool:
     return all(w in _DATE_LINE_WORDS for w in words) and parse_vietnamese_date(line) is not None
 
 
+_BYLINE_LABEL = re.compile(r"(?:tác giả(?: bài viết)?|người viết|bút danh)\s*:", re.I)
+
+
+def _dated_byline(line: str) -> str | None:
+    """Return the name of a line that is a byline, after a date if any ("Ngày đăng: … Tác giả: X")."""
+    label = _BYLINE_LABEL.search(line)
+    if label is None:
+        return None
+    head = line[: label.start()].strip(" |-–")
+    if head and not _only_a_date(head):
+        return None
+    name = author_label(line[label.start() :])
+    return name if name and looks_like_name(name) else None
+
+
 LEAD_CHARS = 300
 """How far into an article its own date line may be."""
 
@@ -115,7 +132,8 @@ class LiferayArticlePage(ArticlePage):
             return value
         # a template that prints the date elsewhere: the short line under the title
         title = first_of(self.root, X.TITLE)
-        return visible_date_after(title) if title is not None else None
+        shown = visible_date_after(title) if title is not None else None
+        return shown or first_date(self.root, X.MODIFIED)
 
     @memoized
     def summary(self) -> str | None:
@@ -142,10 +160,17 @@ class LiferayArticlePage(ArticlePage):
                 content = copy.deepcopy(self.content)
                 drop(content, X.NOT_BODY)
                 lines, author, source = body_parts(content, skip=(self.summary(), self.title()))
-                # the template's own date line ("Ngày 15/03/2023 | 14:30") opens the content
-                while lines and len(lines[0]) <= MAX_DATE_LINE and _only_a_date(lines[0]):
-                    lines = lines[1:]
-                self._parts = (lines, author, source)
+                # the template's own date line ("Ngày 15/03/2023 | 14:30") opens the content,
+                # with its byline ("Ngày đăng: 02/04/2024 | 02:45 PM Tác giả: Ngọc Hân")
+                byline = None
+                while lines and len(lines[0]) <= MAX_DATE_LINE * 2:
+                    if len(lines[0]) <= MAX_DATE_LINE and _only_a_date(lines[0]):
+                        lines = lines[1:]
+                    elif byline is None and (byline := _dated_byline(lines[0])):
+                        lines = lines[1:]
+                    else:
+                        break
+                self._parts = (lines, author or byline, source)
         return self._parts
 
     def body(self) -> str | None:

@@ -194,6 +194,8 @@ FIELD_BLOCKS = needs_class(
     "field__label",
 )
 """Drupal's labelled fields (7: `.field-label`, `.field-items`; 8 and later: `field__label`)."""
+CATEGORY_LABELS = frozenset({"chuyen muc", "danh muc", "linh vuc"})
+"""Labels (folded) of the field an article shows its category in."""
 FIELD_BLOCK_LABEL = f"./div[{has_class('field-label')} or {has_class('field__label')}]"
 FIELD_BLOCK_PARTS = (
     f"./div[{has_class('field-label')} or {has_class('field__label')}"

@@ -67,11 +67,14 @@ PUBLISHED = (
     f".//*[{has_class('metadata-publish-date')} or {has_class('news-date')} or "
     f"{has_class('date-publish')} or {has_class('publish-date')}]",
     f".//*[contains(@class, 'date')][not(ancestor::*[{has_class('journal-content-article')}])]"
-    "[not(ancestor::li)]",
+    "[not(ancestor::li)][not(contains(@class, 'modified'))][not(contains(@class, 'expiration'))]",
     # the web content template's own date line ("date-detail")
     f".//*[{has_class('journal-content-article')}]//*[contains(@class, 'date')]"
     "[not(ancestor::li)][not(ancestor::table)]",
 )
+
+MODIFIED = (f".//*[{has_class('metadata-modified-date')}]",)
+"""The asset's last edit: its date only when the page shows no other."""
 
 SUMMARY_BLOCK = (
     f".//*[{has_class('news-sapo')} or {has_class('sapo')} or {has_class('summary')} or "
