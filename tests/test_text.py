@@ -259,6 +259,7 @@ def test_normalize_text_is_nfc_of_the_visible_text_with_whitespace_collapsed(tex
         ("Viết bởi: Hữu Danh", "Hữu Danh"),  # Joomla's "Written by" in Vietnamese
         ("Written by: Hữu Danh", "Hữu Danh"),
         ("Viết bởi Hữu Danh", None),
+        ("PV: Minh Anh", "Minh Anh"),
         ("Lượt xem: 617", None),
     ],
 )

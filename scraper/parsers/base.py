@@ -259,7 +259,8 @@ def load_html(html: str | bytes, *, encoding: str | None = None) -> lxml.html.Ht
 
 _AUTHOR_LABEL = re.compile(
     r"^(?:tac gia(?: bai viet)?|nguoi viet|viet boi|written by|but danh|"
-    r"(?:tin|bai)(?:,| va| &)? anh|tin|bai|thuc hien|nhom pv|phong vien)\s*:\s*(?P<value>.+)$"
+    r"(?:tin|bai)(?:,| va| &)? anh|tin|bai|thuc hien|nhom pv|phong vien|pv|ctv|btv)\s*:\s*"
+    r"(?P<value>.+)$"
 )
 _SOURCE_LABEL = re.compile(r"^\(?\s*(?:nguon(?: tin| bai)?)\s*:\s*(?P<value>.+?)\s*\)?$")
 _SOURCE_THEO = re.compile(r"^\(?\s*theo\s+(?P<value>[^,;]+?)\s*\)?$")
