@@ -201,3 +201,50 @@ def test_generic_category_field_before_the_breadcrumb() -> None:
     # a field labelled otherwise is no category: the breadcrumb's section then
     other = html.replace(label, '<div class="field__label">Đơn vị</div>')
     assert parse_page(_url(name), other)["category"] == "Tin tức"
+
+
+def test_sharepoint_header_date_of_today_is_not_the_article_date() -> None:
+    name = "sharepoint_2013_province_news_tac_gia"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    label = '_ctl00_lblNgayDang" class="date-detail">15/11/2023 14:20 CH</span>'
+    assert label in html and "lblNgayHienTai" in html
+    assert parse_page(_url(name), html)["published"] == "2023-11-15T14:20:00+07:00"
+    # with the article's own date gone, the header's "Thứ sáu, ngày 17/11/2023" still is not it
+    record = parse_page(_url(name), html.replace(label, '_ctl00_lblNgayDang"></span>'))
+    assert record["published"] != "2023-11-17"
+
+
+def test_sharepoint_byline_block_holding_the_title_is_no_byline() -> None:
+    name = "sharepoint_2013_province_news_tac_gia"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    record = parse_page(_url(name), html)
+    assert (record["author"], record["source"]) == ("Minh Hoàng", "Sở Kế hoạch và Đầu tư")
+    block = '_ctl00_pnNguontin" class="article-author">'
+    assert block in html
+    record = parse_page(_url(name), html.replace(block, '_ctl00_pnOther" class="x">'))
+    assert record["author"] is None  # never the title of the block beside it
+
+
+def test_date_line_above_the_block_the_title_opens() -> None:
+    name = "generic_custom_php_portal_news"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    line = '<span class="post-date left"> 09:12:45 | 21/03/2025 </span>'
+    assert line in html
+    assert parse_page(_url(name), html)["published"] == "2025-03-21T09:12:45+07:00"
+    # without the visible line, the metadata's time (the draft's) is all there is
+    assert parse_page(_url(name), html.replace(line, ""))["published"] == (
+        "2025-03-20T16:40:11+07:00"
+    )
+
+
+def test_a_link_named_as_a_file_is_an_attachment_whatever_its_address() -> None:
+    name = "kentico_article_attachment"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    titles = [a["title"] for a in parse_page(_url(name), html)["attachments"]]
+    assert "Bieu-mau-cong-khai-du-toan-NSDP-2024.xlsx" in titles
+    renamed = html.replace(
+        ">Bieu-mau-cong-khai-du-toan-NSDP-2024.xlsx<", ">Biểu mẫu công khai dự toán<"
+    )
+    assert renamed != html
+    titles = [a["title"] for a in parse_page(_url(name), renamed)["attachments"]]
+    assert "Biểu mẫu công khai dự toán" not in titles

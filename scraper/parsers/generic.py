@@ -292,19 +292,35 @@ def visible_date_line_after(el: etree._Element, tz: str = DEFAULT_TZ) -> tuple[s
     return None
 
 
+DATE_ABOVE_LEVELS = 2
+"""How many blocks a title may open before the date line above them (`<header>` then title)."""
+
+
 def visible_date_line_before(el: etree._Element, tz: str = DEFAULT_TZ) -> tuple[str, str] | None:
-    """Return `(line, ISO date)` of a date line just above `el` (K2: the date, then the title)."""
-    for seen, sibling in enumerate(el.itersiblings(preceding=True)):
-        if seen >= DATE_LINE_WINDOW:
+    """Return `(line, ISO date)` of a date line just above `el` (K2: the date, then the title).
+
+    A title that opens its block (and that block its own) looks above the block too.
+    """
+    for _ in range(DATE_ABOVE_LEVELS + 1):
+        opens = True  # nothing with text before `el` in its parent
+        for seen, sibling in enumerate(el.itersiblings(preceding=True)):
+            if seen >= DATE_LINE_WINDOW:
+                break
+            if not isinstance(sibling.tag, str) or is_hidden(sibling):
+                continue
+            line = normalize_text(text_of(sibling))
+            opens = opens and not line
+            if not line or len(line) > MAX_DATE_LINE or LAST_EDIT.search(_folded(line)):
+                continue
+            value = parse_vietnamese_date(line, tz=tz)
+            if value:
+                return line, value
+        parent = el.getparent()
+        if not opens or parent is None or parent.tag == "body":
             break
-        if not isinstance(sibling.tag, str) or is_hidden(sibling):
-            continue
-        line = normalize_text(text_of(sibling))
-        if not line or len(line) > MAX_DATE_LINE or LAST_EDIT.search(_folded(line)):
-            continue
-        value = parse_vietnamese_date(line, tz=tz)
-        if value:
-            return line, value
+        if (parent.text or "").strip():
+            break
+        el = parent
     return None
 
 
@@ -384,11 +400,27 @@ def attachments_in(
     for el in elements:
         for a in el.iter("a"):
             url = absolute_url(base, a.get("href"))
-            if not url or not check(url):
+            if not url:
                 continue
-            title = _text(a) or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+            text = _text(a)
+            # a media handler's address names no file, its link does: /getmedia/<guid>/<name>
+            if not check(url) and (predicate or not _names_a_file(text)):
+                continue
+            title = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
             found.setdefault(url, {"url": url, "title": title})
     return list(found.values())
+
+
+MAX_FILE_NAME = 160
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether a link's text is a document's file name ("Bieu-mau-2024.xlsx")."""
+    return (
+        len(text) <= MAX_FILE_NAME
+        and " " not in text
+        and text.lower().endswith(X.ATTACHMENT_EXTENSIONS)
+    )
 
 
 def json_ld_objects(doc: etree._Element) -> list[dict[str, Any]]:

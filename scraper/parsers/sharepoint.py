@@ -9,7 +9,14 @@ import lxml.html
 from lxml import etree
 
 from scraper.parsers import xpaths_sharepoint as X
-from scraper.parsers.base import ArticlePage, document_base, first_date, meta_content, page_marks
+from scraper.parsers.base import (
+    ArticlePage,
+    document_base,
+    first_date,
+    looks_like_name,
+    meta_content,
+    page_marks,
+)
 from scraper.parsers.generic import (
     GenericPage,
     LabelledDocumentPage,
@@ -102,14 +109,15 @@ class SharePointArticlePage(ArticlePage):
     @memoized
     def _byline(self) -> tuple[str | None, str | None]:
         author = source = None
-        el = first_of(self.doc, (X.ARTICLE_BYLINE,))
+        el = first_of(self.doc, X.ARTICLE_BYLINE)
         for line in paragraphs(el) if el is not None else []:
             folded = _folded(line)
             if SOURCE_LINE.match(folded):
                 source = source or re.sub(r"^(?:nguồn(?: tin)?\s*:|theo)\s*", "", line, flags=re.I)
-            else:
-                match = AUTHOR_LINE.match(folded)
-                author = author or (line[match.end() :] if match else line)
+            elif match := AUTHOR_LINE.match(folded):
+                author = author or line[match.end() :]
+            elif looks_like_name(line):
+                author = author or line
         return author, source
 
     def _body_parts(self) -> tuple[list[str], str | None, str | None]:

@@ -45,7 +45,12 @@ KENTICO_MARKUP = (
 
 ARTICLE_SUMMARY = needs("//*[@id='divArticleDescription1']", ("id", "divArticleDescription1"))
 ARTICLE_BODY = needs("//*[@id='divArticleDescription2']", ("id", "divArticleDescription2"))
-ARTICLE_BYLINE = needs("//*[@id='divArticleDescription3']", ("id", "divArticleDescription3"))
+ARTICLE_BYLINE = (
+    # a site may hold its title there instead: then it is no byline
+    needs("//*[@id='divArticleDescription3'][not(.//h1)]", ("id", "divArticleDescription3")),
+    "//*[contains(@id, '_pnNguontin')]",
+)
+"""The byline block ("Tác giả: X", "Nguồn: Y"), below the text."""
 ARTICLE_TITLE = (
     "//*[contains(@id, '_lblTitle')]",
     needs_class(
@@ -58,7 +63,8 @@ ARTICLE_TITLE = (
     "//h1",
 )
 ARTICLE_DATE = (
-    "//*[contains(@id, '_lblDate') or contains(@id, '_lblNgay')]",
+    # not the header's date of today (`lblNgayHienTai`)
+    "//*[contains(@id, '_lblDate') or contains(@id, '_lblNgay')][not(contains(@id, 'HienTai'))]",
     needs_class(
         f"//*[{has_class('date-detail')} or {has_class('date')} or {has_class('time')}]"
         "[not(ancestor::li)]",
