@@ -402,9 +402,11 @@ def attachments_in(
             url = absolute_url(base, a.get("href"))
             if not url:
                 continue
-            text = _text(a)
-            # a media handler's address names no file, its link does: /getmedia/<guid>/<name>
-            if not check(url) and (predicate or not _names_a_file(text)):
+            if check(url):
+                text = _text(a)
+            elif predicate is None and _names_a_file(text := _text(a)):
+                pass  # a media handler's address names no file, its link does (/getmedia/…)
+            else:
                 continue
             title = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
             found.setdefault(url, {"url": url, "title": title})
