@@ -248,3 +248,47 @@ def test_a_link_named_as_a_file_is_an_attachment_whatever_its_address() -> None:
     assert renamed != html
     titles = [a["title"] for a in parse_page(_url(name), renamed)["attachments"]]
     assert "Biểu mẫu công khai dự toán" not in titles
+
+
+def test_kentico_extensionless_article_addresses_are_listing_links() -> None:
+    name = "kentico_news_listing"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    alias = "https://skhdt.binhduong.gov.vn/Tin-tuc/Xuc-tien-dau-tu/Binh-Duong-xuc-tien-dau-tu-tai-Han-Quoc"
+    record = parse_page(_url(name), html)
+    assert record["kind"] == "listing" and alias in record["links"]
+    # pagination and sections are no articles
+    assert not [u for u in record["links"] if "?page=" in u or u.endswith("/Tin-tuc")]
+    # off Kentico, such a path is as often a section or a link that lost its extension
+    plain = html.replace("/CMSPages/", "/Assets/").replace("__CMSCsrfToken", "__Token")
+    plain = plain.replace("CMSListMenu", "ListMenu").replace("CMSBreadCrumbs", "BreadCrumbs")
+    assert alias not in (parse_page(_url(name), plain).get("links") or [])
+
+
+def test_sharepoint_title_label_named_in_vietnamese_and_no_hidden_heading() -> None:
+    name = "sharepoint_2010_ministry_news_sa"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    title = "Tập huấn triển khai các quy định về đầu tư theo phương thức đối tác công tư"
+    assert parse_page(_url(name), html)["title"] == title
+    # without the label, the visible heading, never the hidden page-title row ("Trang chủ")
+    unlabelled = html.replace("_lblTieuDe", "_lblOther")
+    assert parse_page(_url(name), unlabelled)["title"] != "Trang chủ"
+
+
+def test_list_item_title_field_names_the_document() -> None:
+    name = "sharepoint_dispform_van_ban"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    record = parse_page(_url(name), html)
+    assert record["title"].startswith("Tăng cường công tác phòng, chống bệnh Dịch tả lợn")
+    assert record["summary"].startswith("Về việc tăng cường các biện pháp cấp bách")
+    # with no title field, the trích yếu names it
+    untitled = html.replace("</a>Tiêu đề</h3>", "</a>Ghi chú</h3>")
+    assert untitled != html
+    assert parse_page(_url(name), untitled)["title"] != record["title"]
+
+
+def test_a_line_of_page_tools_is_not_body_text() -> None:
+    name = "generic_aspnet_webforms_news"
+    html = (PAGES / name / "input.html").read_text(encoding="utf-8")
+    body = parse_page(_url(name), html)["body"]
+    assert "Lượt xem" not in body and "In trang" not in body
+    assert body.startswith("Tham dự hội nghị có đại diện lãnh đạo Sở Tư pháp")

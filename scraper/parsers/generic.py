@@ -579,6 +579,14 @@ def clean_main_text(el: etree._Element) -> etree._Element:
     return el
 
 
+MAX_TOOLS_LINE = 80
+_TOOLS_LINE = re.compile(
+    r"^(?:[\s|:·•\-–]*(?:luot xem|luot doc|in trang|in bai(?: viet)?|ban in|gui email|gui bai|"
+    r"chia se|\d[\d.,]*))+[\s|:·•\-–]*$"
+)
+"""A line of page tools and counters, folded: "- Lượt xem: 356 In trang Gửi email"."""
+
+
 def body_parts(
     container: etree._Element | None,
     *,
@@ -595,6 +603,8 @@ def body_parts(
         if p.text in skipped:
             continue
         if len(p.text) <= MAX_LABEL_CHARS and _folded(p.text).rstrip(": ") in labels:
+            continue
+        if len(p.text) <= MAX_TOOLS_LINE and _TOOLS_LINE.match(_folded(p.text)):
             continue
         items.append(p)
     return split_signature(items, extra_candidates)
@@ -990,7 +1000,7 @@ class LabelledDocumentPage:
 
     @memoized
     def title(self) -> str | None:
-        named = self._named_title()
+        named = self._named_title() or self.fields.get("title")
         if named:
             return named
         sections = None

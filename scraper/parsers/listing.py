@@ -15,10 +15,12 @@ from scraper.parsers.base import (
     join_url,
     needs,
     on_web,
+    page_marks,
     select,
     without_redirect,
 )
 from scraper.parsers.text import text_of
+from scraper.parsers.xpaths_kentico import KENTICO_MARKUP
 
 __all__ = ["is_detail_url", "is_listing", "listing_links", "listing_record"]
 
@@ -52,6 +54,9 @@ ASPX_ID_PARAMS: frozenset[str] = frozenset({"itemid", "id", "newsid", "docid", "
 # Kentico's friendly URLs: /Tin-tuc/Kinh-te/<the article's alias, five words or more>.aspx
 # (a section is /Tin-tuc/Kinh-te.aspx)
 _ASPX_ARTICLE_ALIAS = re.compile(r"/[^/]+/[^/.]*(?:-[^/.-]+){4,}\.aspx$")
+# ... and without the extension: /tin-tuc/xuc-tien-dau-tu/<the alias>, on a Kentico page only
+# (elsewhere such a path is as often a section or a NukeViet link that lost its `.html`)
+_KENTICO_ALIAS = re.compile(r"^/(?:[^/]+/)+[^/.]*[a-z][^/.]*(?:-[^/.-]+){4,}/?$")
 
 EXCLUDED_PATH = re.compile(
     r"/(?:print|rss|feeds?|users?|login|logout|register|search|tag|tags|sitemap|savefile|"
@@ -122,6 +127,18 @@ def _is_detail(parts: SplitResult) -> bool:
     return bool(_DETAIL_PATH_START.match(path) or _DETAIL_PATH_ANYWHERE.search(path))
 
 
+def _serves_aliases(doc: lxml.html.HtmlElement) -> bool:
+    """Whether `doc` is a Kentico page, whose articles may have extensionless addresses."""
+    marks = page_marks(doc)
+    return any(marks.matches(xpath) for xpath in KENTICO_MARKUP)
+
+
+def _is_alias(parts: SplitResult) -> bool:
+    """Whether `parts` is an article's extensionless friendly URL (`_KENTICO_ALIAS`)."""
+    path = parts.path.lower()
+    return not parts.query and bool(_KENTICO_ALIAS.match(path)) and not EXCLUDED_PATH.search(path)
+
+
 def _may_name_op(query: str) -> bool:
     """Return False for a query string `parse_qs` cannot read as having both `nv` and `op`."""
     # a name is its text up to "=" (a field without one, or with a blank value, is dropped);
@@ -182,6 +199,7 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
     files_only = site is None and not base.lower().startswith(("http:", "https:"))
     links: set[str] = set()
     seen: set[str] = set()
+    aliases = _serves_aliases(doc)
     for href in _HREFS(doc):
         href = href.strip()
         # menus repeat a link: the same href gives the same answer, and order is kept by `links`
@@ -207,7 +225,7 @@ def _iter_listing_links(doc: lxml.html.HtmlElement, url: str) -> Iterator[str]:
         if "redirect" in parts.query.lower():
             absolute = without_redirect(absolute)
             parts = urlsplit(absolute)
-        if absolute not in links and _is_detail(parts):
+        if absolute not in links and (_is_detail(parts) or (aliases and _is_alias(parts))):
             links.add(absolute)
             yield absolute
 
@@ -250,7 +268,7 @@ def is_listing(doc: lxml.html.HtmlElement, url: str) -> bool:
     The address tells only for a page on the web: a saved file's name is not its path.
     """
     if on_web(url):
-        if is_detail_url(url):
+        if is_detail_url(url) or (_serves_aliases(doc) and _is_alias(urlsplit(url))):
             return False
         path = urlsplit(url).path.lower()
         home = HOME_PATHS.match(path) and not parse_qs(urlsplit(url).query).get("op")

@@ -267,6 +267,8 @@ LABELS: dict[str, str] = {
     "hinh thuc van ban": "doc_type",
     "nguoi ky duyet": "signer",
     "don vi ban hanh": "issuer",
+    "tieu de": "title",
+    "ten van ban": "title",
 }
 CITING_LABELS = frozenset({
     "van ban can cu", "can cu",

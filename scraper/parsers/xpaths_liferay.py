@@ -31,7 +31,7 @@ LIFERAY_MARKUP = (
 
 DETAIL_URL = re.compile(
     r"/-/(?:view_content/\d+|asset_publisher/[^/]+/content/|journal_content/56_INSTANCE_[^/]+/\d+/\d+"
-    r"|[^/?#]+/?$)|/w/[^/?#]+/?$"
+    r"|[^/?#]+/?(?:[?#]|$))|/w/[^/?#]+/?(?:[?#]|$)"
 )
 """Article URLs: 6.2 `/<page>/-/view_content/<id>-<slug>.html` and
 `/-/journal_content/56_INSTANCE_<id>/<group>/<article>`, 7 `/web/guest/-/<id>-<id>` and its

@@ -52,7 +52,7 @@ ARTICLE_BYLINE = (
 )
 """The byline block ("Tác giả: X", "Nguồn: Y"), below the text."""
 ARTICLE_TITLE = (
-    "//*[contains(@id, '_lblTitle')]",
+    "//*[contains(@id, '_lblTitle') or contains(@id, '_lblTieuDe')]",
     needs_class(
         f"//*[{has_class('title-detail')} or {has_class('article-title')} or "
         f"{has_class('title-news')}]",
@@ -60,7 +60,8 @@ ARTICLE_TITLE = (
         "article-title",
         "title-news",
     ),
-    "//h1",
+    # not the hidden page-title row of the master page (`#s4-titlerow`, "Trang chủ")
+    "//h1[not(ancestor-or-self::*[contains(translate(@style, ' ', ''), 'display:none')])]",
 )
 ARTICLE_DATE = (
     # not the header's date of today (`lblNgayHienTai`)
