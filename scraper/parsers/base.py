@@ -7,7 +7,7 @@ import functools
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import SplitResult, urldefrag, urljoin, urlsplit
 
@@ -612,21 +612,27 @@ def _literal_end(xpath: str, i: int) -> int:
     return xpath.index(xpath[i], i + 1) + 1
 
 
-def _predicate_end(xpath: str, i: int) -> int:
-    """Return the index after the `]` closing the predicate that opens at `xpath[i]`."""
-    depth = 0
+def _outside_literals(xpath: str, start: int = 0) -> Iterator[int]:
+    """Yield the indices of `xpath`'s characters from `start` that are not in a string literal."""
+    i = start
     while i < len(xpath):
-        c = xpath[i]
-        if c in "'\"":
+        if xpath[i] in "'\"":
             i = _literal_end(xpath, i)
             continue
-        if c == "[":
+        yield i
+        i += 1
+
+
+def _predicate_end(xpath: str, start: int) -> int:
+    """Return the index after the `]` closing the predicate that opens at `xpath[start]`."""
+    depth = 0
+    for i in _outside_literals(xpath, start):
+        if xpath[i] == "[":
             depth += 1
-        elif c == "]":
+        elif xpath[i] == "]":
             depth -= 1
             if depth == 0:
                 return i + 1
-        i += 1
     raise ValueError(f"unbalanced predicate in {xpath!r}")
 
 
@@ -768,20 +774,14 @@ def class_alternatives(xpath: str) -> tuple[tuple[int, int, tuple[tuple[str, str
     Each is `(start, end, ((operand, fragment), ...))`, `xpath[start:end]` the predicate's text.
     """
     groups = []
-    i = 0
     try:
-        while i < len(xpath):
-            c = xpath[i]
-            if c in "'\"":
-                i = _literal_end(xpath, i)
-                continue
-            if c == "[":
+        for i in _outside_literals(xpath):
+            if xpath[i] == "[":
                 end = _predicate_end(xpath, i) - 1
                 operands = _top_level_or(xpath[i + 1 : end])
                 found = [(o, _CLASS_OPERAND.fullmatch(o.strip())) for o in operands]
                 if all(m for _, m in found):
                     groups.append((i + 1, end, tuple((o, m[1] or m[2]) for o, m in found if m)))
-            i += 1
     except ValueError:  # unbalanced: left whole, for libxml2 to report as written
         return ()
     return tuple(groups)
