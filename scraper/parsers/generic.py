@@ -404,10 +404,11 @@ def attachments_in(
                 continue
             if check(url):
                 text = _text(a)
-            elif predicate is None and _names_a_file(text := _text(a)):
-                pass  # a media handler's address names no file, its link does (/getmedia/…)
             else:
-                continue
+                # a media handler's address names no file, its link does (/getmedia/…)
+                text = _text(a) if predicate is None else ""
+                if not _names_a_file(text):
+                    continue
             title = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
             found.setdefault(url, {"url": url, "title": title})
     return list(found.values())

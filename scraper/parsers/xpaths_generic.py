@@ -6,6 +6,8 @@ from scraper.parsers.base import has_class, needs, needs_class
 
 # ---- page chrome: never part of an article ----------------------------------------------------
 
+STYLE_HIDDEN = "contains(translate(@style, ' ', ''), 'display:none')"
+"""An element its style hides (`display: none`)."""
 NOT_A_TAB = "[not(contains(@class, 'ajax__tab_panel'))]"
 """ASP.NET AJAX tabs are hidden in the served page until a script shows them: content, kept."""
 
@@ -26,7 +28,7 @@ CHROME = (
     "//*[@role='navigation' or @role='banner' or @role='contentinfo' or @role='complementary']",
     # hidden blocks: microdata carriers, screen-reader and template leftovers
     "//*[@hidden or @aria-hidden='true']",
-    f"//*[contains(translate(@style, ' ', ''), 'display:none')]{NOT_A_TAB}",
+    f"//*[{STYLE_HIDDEN}]{NOT_A_TAB}",
     f"//*[{has_class('hidden')} or {has_class('hide')} or {has_class('d-none')} or "
     f"{has_class('sr-only')} or {has_class('visually-hidden')}]",
 )
@@ -106,7 +108,7 @@ BREADCRUMB_ITEMS = (
 )
 HIDDEN_WITHIN = (
     ".//*[@hidden or @aria-hidden='true']",
-    f".//*[contains(translate(@style, ' ', ''), 'display:none')]{NOT_A_TAB}",
+    f".//*[{STYLE_HIDDEN}]{NOT_A_TAB}",
 )
 """Hidden elements inside a block: a SharePoint field's label, a microdata carrier."""
 AUTHOR_ELEMENTS = (

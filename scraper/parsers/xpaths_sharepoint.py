@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scraper.parsers.base import has_class, needs, needs_class
 from scraper.parsers.xpaths_generic import BREADCRUMB_ITEMS as GENERIC_BREADCRUMBS
+from scraper.parsers.xpaths_generic import STYLE_HIDDEN
 
 SHAREPOINT_MARKUP = (
     needs(
@@ -61,7 +62,7 @@ ARTICLE_TITLE = (
         "title-news",
     ),
     # not the hidden page-title row of the master page (`#s4-titlerow`, "Trang chủ")
-    "//h1[not(ancestor-or-self::*[contains(translate(@style, ' ', ''), 'display:none')])]",
+    f"//h1[not(ancestor-or-self::*[{STYLE_HIDDEN}])]",
 )
 ARTICLE_DATE = (
     # not the header's date of today (`lblNgayHienTai`)
